@@ -1,0 +1,5 @@
+import sys
+
+from monorel.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per external tool, so each tool's quirks live in one place."""

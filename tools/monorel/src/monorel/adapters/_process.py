@@ -1,0 +1,45 @@
+"""Run external commands and turn their failures into ``ToolError``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from monorel.errors import ToolError
+
+
+def run(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    fix: str = "",
+    input_text: str | None = None,
+    timeout: float | None = None,
+) -> str:
+    """Run ``argv``; return stdout. Raise ``ToolError`` naming the command on failure."""
+    args = [os.fspath(a) for a in argv]
+    merged = {**os.environ, **env} if env is not None else None
+    try:
+        proc = subprocess.run(
+            args,
+            cwd=cwd,
+            env=merged,
+            input=input_text,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise ToolError(f"`{args[0]}` is not installed or not on PATH", fix=fix) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError(f"`{' '.join(args)}` timed out after {timeout}s", fix=fix) from exc
+    if proc.returncode != 0:
+        output = (proc.stderr.strip() or proc.stdout.strip())[-4000:]
+        raise ToolError(
+            f"`{' '.join(args)}` exited with {proc.returncode}:\n{output}", fix=fix
+        )
+    return proc.stdout

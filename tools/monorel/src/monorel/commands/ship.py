@@ -1,0 +1,18 @@
+"""`monorel ship` (not yet implemented)."""
+
+from __future__ import annotations
+
+import argparse
+
+from monorel.errors import UsageError
+from monorel.workspace import Workspace
+
+HELP = "ship (not yet implemented)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace, ws: Workspace) -> int:
+    raise UsageError("monorel ship is not implemented yet")

@@ -1,0 +1,77 @@
+"""Typed errors with stable codes and the exit codes the CLI maps them to.
+
+Every error names the problem and the fix; the CLI prints both and exits with
+``exit_code``. Codes are stable: scripts and tests match on them.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # the command ran and found violations / a failed leg / a refused release
+EXIT_USAGE = 2  # bad arguments or configuration: nothing was done
+EXIT_TOOL = 3  # an external tool (uv, git, devpi, pip, towncrier) failed: nothing was left half-done
+
+
+class MonorelError(Exception):
+    """Base of all monorel errors. Subclasses set ``code`` and ``exit_code``."""
+
+    code = "MR000"
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, fix: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+    def render(self) -> str:
+        text = f"error[{self.code}]: {self.message}"
+        if self.fix:
+            text += f"\n  fix: {self.fix}"
+        return text
+
+
+class ConfigError(MonorelError):
+    """The workspace or ``[tool.monorel]`` is missing or malformed."""
+
+    code = "MR001"
+
+
+class UsageError(MonorelError):
+    """The command line asks for something that cannot be done as asked."""
+
+    code = "MR002"
+
+
+class DirtyTreeError(MonorelError):
+    """A command that writes commits or tags refuses to run on uncommitted changes."""
+
+    code = "MR003"
+    exit_code = EXIT_FINDINGS
+
+
+class FragmentError(MonorelError):
+    """A towncrier fragment has an unknown type or a malformed name."""
+
+    code = "MR004"
+    exit_code = EXIT_FINDINGS
+
+
+class ToolError(MonorelError):
+    """An external command failed; ``message`` carries its command line and output."""
+
+    code = "MR010"
+    exit_code = EXIT_TOOL
+
+
+class PublishRefused(MonorelError):
+    """The index already holds different bytes under the version being published."""
+
+    code = "MR020"
+    exit_code = EXIT_FINDINGS
+
+
+class CredentialsMissing(MonorelError):
+    """An upload needs credentials and none were found in the environment or keyring."""
+
+    code = "MR021"
+    exit_code = EXIT_USAGE

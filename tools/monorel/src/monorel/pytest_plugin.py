@@ -1,0 +1,1 @@
+"""pytest plugin: ``--postgres`` runs the Django test suite on an ephemeral PostgreSQL cluster."""
