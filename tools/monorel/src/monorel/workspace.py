@@ -42,6 +42,10 @@ class Member:
     changelog_dir: Path
     changelog_file: Path
     released: bool  # built and published by the release pipeline
+    # host members only, for `monorel rehearse` ([tool.monorel.packages.<host>] seed /
+    # contract-tests, relative to the member directory); None where not configured
+    seed: Path | None = None  # a Django fixture file loaded after migrating the old versions
+    contract_tests: Path | None = None  # a pytest path run against the upgraded install
 
     @property
     def tag_prefix(self) -> str:
@@ -263,7 +267,14 @@ def _read_member(root: Path, directory: Path, config: Config, overrides: dict[st
         changelog_dir=directory / towncrier.get("directory", "changelog.d"),
         changelog_file=directory / towncrier.get("filename", "CHANGELOG.md"),
         released=bool(override.get("release", role == "library")),
+        seed=_member_path(directory, override.get("seed")),
+        contract_tests=_member_path(directory, override.get("contract-tests")),
     )
+
+
+def _member_path(directory: Path, raw: str | None) -> Path | None:
+    """A path from ``[tool.monorel.packages.<name>]``, relative to the member directory."""
+    return (directory / raw).resolve() if raw else None
 
 
 def _import_package(directory: Path, data: dict, name: str) -> tuple[str, Path]:
