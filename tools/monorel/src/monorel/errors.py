@@ -75,3 +75,31 @@ class CredentialsMissing(MonorelError):
 
     code = "MR021"
     exit_code = EXIT_USAGE
+
+
+class ArtifactCheckFailed(MonorelError):
+    """A built wheel or sdist does not match its pyproject, its tag, or misses package data."""
+
+    code = "MR022"
+    exit_code = EXIT_FINDINGS
+
+
+class IndexUnreachable(MonorelError):
+    """The package index (or the embedded devpi-server) does not answer or answers nonsense."""
+
+    code = "MR023"
+    exit_code = EXIT_TOOL
+
+
+class ConsumerCheckFailed(MonorelError):
+    """The throwaway consumer project could not install, migrate or pass the contract tests."""
+
+    code = "MR024"
+    exit_code = EXIT_FINDINGS
+
+
+class ReleaseRefused(MonorelError):
+    """`monorel version` cannot apply the plan as it stands (e.g. a release tag already exists)."""
+
+    code = "MR025"
+    exit_code = EXIT_FINDINGS
