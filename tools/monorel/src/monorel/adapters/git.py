@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tarfile
 from pathlib import Path
 
 from monorel.adapters._process import run
@@ -108,3 +109,25 @@ def reset_hard(root: Path, commit: str) -> None:
 
 def delete_tag(root: Path, name: str) -> None:
     _git(root, "tag", "-d", name)
+
+
+def tree_id(root: Path, commit: str, path: str) -> str | None:
+    """The object id of ``path`` (a directory) at ``commit``: equal ids mean equal content."""
+    try:
+        return _git(root, "rev-parse", "--verify", "--quiet", f"{commit}:{path}").strip() or None
+    except Exception:  # noqa: BLE001 - the path did not exist at that commit
+        return None
+
+
+def export_tree(root: Path, commit: str, path: str, dest: Path) -> Path:
+    """Write ``path`` as it was at ``commit`` below ``dest`` (via ``git archive``); return it.
+
+    Unlike a worktree this leaves nothing registered in the repository.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = dest / ".export.tar"
+    _git(root, "archive", "--format=tar", "-o", str(archive), commit, "--", path)
+    with tarfile.open(archive) as tar:
+        tar.extractall(dest, filter="data")
+    archive.unlink()
+    return dest / path
