@@ -1,0 +1,324 @@
+"""devpi: the only module that runs devpi-init / devpi-server or talks to an index over HTTP.
+
+The HTTP calls use devpi's REST API (users, indexes) and the simple API (PEP 691 JSON,
+with the PEP 503 HTML page as a fallback) that every devpi index serves at ``+simple/``.
+Passwords reach devpi-init through its environment (``DEVPISERVER_ROOT_PASSWD``) and
+the server through HTTP basic auth, never through argv.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from monorel.adapters._process import run
+from monorel.errors import IndexUnreachable, ToolError
+
+_SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+
+
+@dataclass(frozen=True)
+class BasicAuth:
+    user: str
+    password: str
+
+    def header(self) -> str:
+        raw = f"{self.user}:{self.password}".encode()
+        return "Basic " + base64.b64encode(raw).decode("ascii")
+
+    def __repr__(self) -> str:  # never print the password
+        return f"BasicAuth(user={self.user!r}, password=***)"
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    filename: str
+    sha256: str | None
+
+
+def script(name: str) -> str:
+    """A console script installed next to the running interpreter (the workspace venv)."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise ToolError(
+            f"`{name}` is not installed",
+            fix="install monorel with its devpi extra: uv sync --all-packages (monorel[devpi])",
+        )
+    return found
+
+
+def init_serverdir(serverdir: Path, *, root_password: str) -> None:
+    """``devpi-init`` a fresh server dir without the root/pypi mirror (we run offline)."""
+    serverdir.parent.mkdir(parents=True, exist_ok=True)
+    run(
+        [script("devpi-init"), "--serverdir", serverdir, "--no-root-pypi"],
+        env={"DEVPISERVER_ROOT_PASSWD": root_password},
+        fix=f"remove {serverdir} and run `monorel devpi up` again",
+        timeout=120,
+    )
+
+
+def start_server(
+    serverdir: Path, *, host: str, port: int, restrict_modify: str, log_file: Path
+) -> int:
+    """Start ``devpi-server`` detached from us (its own session); return its pid."""
+    argv = [
+        script("devpi-server"),
+        "--serverdir",
+        str(serverdir),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--offline-mode",
+        "--restrict-modify",
+        restrict_modify,
+    ]
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # outlives `monorel devpi up`
+        )
+    return proc.pid
+
+
+def wait_ready(url: str, *, pid: int, log_file: Path, timeout: float = 90.0) -> None:
+    """Poll ``<url>/+api`` until the server answers; fail early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not pid_alive(pid):
+            raise ToolError(
+                f"devpi-server (pid {pid}) exited during start-up:\n{_tail(log_file)}",
+                fix="read the log above; a busy port needs --port",
+            )
+        if responds(url):
+            return
+        time.sleep(0.25)
+    raise ToolError(
+        f"devpi-server (pid {pid}) did not answer at {url} within {timeout:.0f}s:\n"
+        f"{_tail(log_file)}",
+        fix="read the log above, then `monorel devpi down` and `monorel devpi up`",
+    )
+
+
+def responds(url: str) -> bool:
+    """True if ``<url>/+api`` answers like a devpi-server."""
+    try:
+        data = _request("GET", url.rstrip("/") + "/+api", timeout=2)
+    except IndexUnreachable:
+        return False
+    return isinstance(data, dict) and data.get("type") == "apiconfig"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie child of ours is not alive for our purposes
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def pid_is_server(pid: int, serverdir: Path) -> bool:
+    """True if ``pid`` runs devpi-server on ``serverdir`` (guards against a recycled pid)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return pid_alive(pid)  # no /proc: trust the pid file
+    args = [a.decode(errors="replace") for a in cmdline]
+    return any("devpi-server" in a for a in args) and str(serverdir) in args
+
+
+def stop_server(pid: int, *, timeout: float = 15.0) -> None:
+    """SIGTERM, wait, then SIGKILL the server process (only this pid)."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _reap(pid)
+        if not pid_alive(pid):
+            return
+        time.sleep(0.1)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    _reap(pid)
+
+
+def ensure_user(url: str, *, admin: BasicAuth, user: str, password: str) -> bool:
+    """Create ``user`` (as root) or reset its password; True if it was created."""
+    base = url.rstrip("/")
+    exists = _exists(f"{base}/{user}")
+    if exists:
+        if _login_ok(base, BasicAuth(user, password)):
+            return False
+        _request("PATCH", f"{base}/{user}", {"password": password}, auth=admin)
+        return False
+    _request("PUT", f"{base}/{user}", {"password": password, "email": ""}, auth=admin)
+    return True
+
+
+def ensure_index(url: str, *, auth: BasicAuth, index: str, volatile: bool) -> bool:
+    """Create ``user/index`` as a stage index with the given volatility; True if created.
+
+    An existing index keeps its files; only its ``volatile`` flag is brought in line.
+    """
+    target = f"{url.rstrip('/')}/{index}"
+    config = {"type": "stage", "bases": [], "volatile": volatile}
+    current = _get_json(target)
+    if current is None:
+        _request("PUT", target, config, auth=auth)
+        return True
+    if current.get("result", {}).get("volatile") != volatile:
+        _request("PATCH", target, [f"volatile={volatile}"], auth=auth)
+    return False
+
+
+def index_config(url: str, index: str) -> dict | None:
+    data = _get_json(f"{url.rstrip('/')}/{index}")
+    return None if data is None else data.get("result", {})
+
+
+def project_files(simple_url: str, project: str) -> list[IndexFile]:
+    """The files the index lists for ``project`` (empty if it has none), with sha256 digests."""
+    url = f"{simple_url.rstrip('/')}/{project}/"
+    req = urllib.request.Request(url, headers={"Accept": f"{_SIMPLE_JSON}, text/html;q=0.1"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - http(s) index
+            body = resp.read().decode("utf-8")
+            content_type = resp.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return []
+        raise IndexUnreachable(
+            f"{url} answered HTTP {exc.code}", fix="check the index URL and that it is up"
+        ) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise IndexUnreachable(
+            f"cannot reach {url}: {exc}",
+            fix="start the index (`monorel devpi up`) or pass the right --index",
+        ) from exc
+    if _SIMPLE_JSON in content_type or body.lstrip().startswith("{"):
+        data = json.loads(body)
+        return [IndexFile(f["filename"], f.get("hashes", {}).get("sha256")) for f in data["files"]]
+    parser = _SimpleLinks()
+    parser.feed(body)
+    return parser.files
+
+
+class _SimpleLinks(HTMLParser):
+    """PEP 503 page: ``<a href="...#sha256=HEX">filename</a>``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: list[IndexFile] = []
+        self._href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href = dict(attrs).get("href") or ""
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None and data.strip():
+            match = re.search(r"#sha256=([0-9a-f]{64})", self._href)
+            self.files.append(IndexFile(data.strip(), match.group(1) if match else None))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._href = None
+
+
+def _login_ok(base: str, auth: BasicAuth) -> bool:
+    try:
+        _request("POST", f"{base}/+login", {"user": auth.user, "password": auth.password})
+    except IndexUnreachable:
+        return False
+    return True
+
+
+def _exists(url: str) -> bool:
+    return _get_json(url) is not None
+
+
+def _get_json(url: str) -> dict | None:
+    try:
+        return _request("GET", url)
+    except _NotFound:
+        return None
+
+
+class _NotFound(IndexUnreachable):
+    pass
+
+
+def _request(
+    method: str,
+    url: str,
+    payload: object | None = None,
+    *,
+    auth: BasicAuth | None = None,
+    timeout: float = 30,
+) -> dict:
+    headers = {"Accept": "application/json"}
+    data = None
+    if payload is not None:
+        data = json.dumps(payload).encode()
+        headers["Content-Type"] = "application/json"
+    if auth is not None:
+        headers["Authorization"] = auth.header()
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+            body = resp.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode("utf-8", errors="replace")[:500]
+        if exc.code == 404:
+            raise _NotFound(f"{method} {url}: HTTP 404") from exc
+        raise IndexUnreachable(
+            f"{method} {url}: HTTP {exc.code} {detail}",
+            fix="check the credentials in the devpi state dir and the server log",
+        ) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise IndexUnreachable(f"{method} {url}: {exc}", fix="is devpi-server running?") from exc
+    return json.loads(body) if body else {}
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
