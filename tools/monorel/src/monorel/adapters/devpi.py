@@ -322,3 +322,85 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+# -- fetching released wheels (used by `monorel rehearse`) ---------------------------------
+
+
+def simple_url(index_url: str) -> str:
+    """The simple API of an index URL: devpi's ``<user>/<index>/+simple/``, or as given."""
+    url = index_url.rstrip("/") + "/"
+    return url if url.endswith(("/simple/", "+simple/")) else url + "+simple/"
+
+
+def released_versions(index_url: str, project: str) -> list[str]:
+    """Versions of ``project`` for which the index holds a wheel (unsorted, unique)."""
+    versions = {
+        _wheel_version(f.filename)
+        for f in project_files(simple_url(index_url), project)
+        if f.filename.endswith(".whl")
+    }
+    return sorted(v for v in versions if v)
+
+
+def download_wheel(index_url: str, project: str, version: str, dest: Path) -> Path | None:
+    """Download the ``project`` ``version`` wheel into ``dest``; None if the index lacks it.
+
+    The file's sha256 from the index page is checked; a mismatch raises ToolError.
+    """
+    import hashlib
+    import urllib.parse
+
+    page = f"{simple_url(index_url)}{project}/"
+    links = _file_links(page)
+    wanted = [
+        (name, href)
+        for name, href in links
+        if name.endswith(".whl") and _wheel_version(name) == version
+    ]
+    if not wanted:
+        return None
+    name, href = wanted[0]
+    url = urllib.parse.urljoin(page, href)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310 - http(s) index
+            data = resp.read()
+    except (urllib.error.URLError, OSError) as exc:
+        raise IndexUnreachable(f"cannot download {url}: {exc}", fix="is the index up?") from exc
+    expected = re.search(r"#sha256=([0-9a-f]{64})", href)
+    if expected and hashlib.sha256(data).hexdigest() != expected.group(1):
+        raise ToolError(f"{url}: sha256 does not match the index", fix="re-publish the file")
+    dest.mkdir(parents=True, exist_ok=True)
+    target = dest / name
+    target.write_bytes(data)
+    return target
+
+
+def _wheel_version(filename: str) -> str | None:
+    parts = filename.split("-")
+    return parts[1] if filename.endswith(".whl") and len(parts) >= 5 else None
+
+
+def _file_links(page: str) -> list[tuple[str, str]]:
+    """(filename, href with #sha256 fragment) of every file on a simple project page."""
+    import html
+
+    req = urllib.request.Request(page, headers={"Accept": f"{_SIMPLE_JSON}, text/html;q=0.1"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
+            body = resp.read().decode("utf-8")
+            content_type = resp.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return []
+        raise IndexUnreachable(f"{page} answered HTTP {exc.code}", fix="check --index") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise IndexUnreachable(f"cannot reach {page}: {exc}", fix="check --index") from exc
+    if _SIMPLE_JSON in content_type or body.lstrip().startswith("{"):
+        links = []
+        for f in json.loads(body)["files"]:
+            digest = f.get("hashes", {}).get("sha256")
+            links.append((f["filename"], f["url"] + (f"#sha256={digest}" if digest else "")))
+        return links
+    anchors = re.findall(r"<a[^>]*href=\"([^\"]+)\"[^>]*>([^<]+)</a>", body)
+    return [(html.unescape(name.strip()), html.unescape(href)) for href, name in anchors]
