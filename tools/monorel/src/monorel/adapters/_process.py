@@ -18,10 +18,18 @@ def run(
     fix: str = "",
     input_text: str | None = None,
     timeout: float | None = None,
+    drop_env: Sequence[str] = (),
 ) -> str:
-    """Run ``argv``; return stdout. Raise ``ToolError`` naming the command on failure."""
+    """Run ``argv``; return stdout. Raise ``ToolError`` naming the command on failure.
+
+    ``env`` is merged over the inherited environment; names in ``drop_env`` are removed
+    from it first (e.g. credentials the caller replaces with its own).
+    """
     args = [os.fspath(a) for a in argv]
     merged = {**os.environ, **env} if env is not None else None
+    if drop_env:
+        merged = {k: v for k, v in (merged or os.environ).items() if k not in drop_env}
+        merged.update(env or {})
     try:
         proc = subprocess.run(
             args,
@@ -39,7 +47,5 @@ def run(
         raise ToolError(f"`{' '.join(args)}` timed out after {timeout}s", fix=fix) from exc
     if proc.returncode != 0:
         output = (proc.stderr.strip() or proc.stdout.strip())[-4000:]
-        raise ToolError(
-            f"`{' '.join(args)}` exited with {proc.returncode}:\n{output}", fix=fix
-        )
+        raise ToolError(f"`{' '.join(args)}` exited with {proc.returncode}:\n{output}", fix=fix)
     return proc.stdout

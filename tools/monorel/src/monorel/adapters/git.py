@@ -131,3 +131,14 @@ def export_tree(root: Path, commit: str, path: str, dest: Path) -> Path:
         tar.extractall(dest, filter="data")
     archive.unlink()
     return dest / path
+
+
+def tags_at(root: Path, ref: str, pattern: str) -> list[str]:
+    """Tags matching ``pattern`` that point at ``ref``."""
+    out = _git(root, "tag", "--list", "--points-at", ref, pattern)
+    return [t for t in out.splitlines() if t]
+
+
+def add_all(root: Path, paths: list[str]) -> None:
+    """Stage additions, changes and deletions below ``paths``."""
+    _git(root, "add", "--all", "--", *paths)

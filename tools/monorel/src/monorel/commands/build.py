@@ -1,18 +1,25 @@
-"""`monorel build` (not yet implemented)."""
+"""`monorel build [PKG...]`: build and verify the released packages' sdists and wheels."""
 
 from __future__ import annotations
 
 import argparse
 
-from monorel.errors import UsageError
+from monorel import building
 from monorel.workspace import Workspace
 
-HELP = "build (not yet implemented)"
+HELP = "build sdist + wheel of released packages (uv build --no-sources) and verify them"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "packages", nargs="*", metavar="PKG", help="packages to build (default: all released)"
+    )
 
 
 def run(args: argparse.Namespace, ws: Workspace) -> int:
-    raise UsageError("monorel build is not implemented yet")
+    for member in building.releasable(ws, args.packages):
+        built = building.build(ws, member)
+        print(f"{built.name} {built.version}: verified")
+        for artifact in built.artifacts:
+            print(f"  {artifact.path.relative_to(ws.root)}  sha256={artifact.sha256}")
+    return 0

@@ -1,18 +1,36 @@
-"""`monorel publish` (not yet implemented)."""
+"""`monorel publish [PKG...] --index NAME|URL`: build, verify and upload in dependency order."""
 
 from __future__ import annotations
 
 import argparse
 
-from monorel.errors import UsageError
+from monorel import building, publishing
 from monorel.workspace import Workspace
 
-HELP = "publish (not yet implemented)"
+HELP = "build, verify and upload released packages to an index (identical files are skipped)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "packages", nargs="*", metavar="PKG", help="packages to publish (default: all released)"
+    )
+    parser.add_argument(
+        "--index",
+        required=True,
+        metavar="NAME|URL",
+        help="a name from [tool.monorel.indexes] (dev, stable) or an upload URL",
+    )
 
 
 def run(args: argparse.Namespace, ws: Workspace) -> int:
-    raise UsageError("monorel publish is not implemented yet")
+    index = publishing.resolve_index(ws, args.index)
+    built = [building.build(ws, m) for m in building.releasable(ws, args.packages)]
+    print(f"publishing to {index.label}")
+
+    def report(plan: publishing.PackagePublication) -> None:
+        for f in plan.files:
+            verb = "uploaded" if f.action == "upload" else "already there (identical), skipped"
+            print(f"  {plan.name} {plan.version}: {f.filename} {verb}")
+
+    publishing.publish(ws, index, built, on_package=report)
+    return 0

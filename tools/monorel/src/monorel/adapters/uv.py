@@ -1,0 +1,188 @@
+"""uv: the only module that runs uv (build, lock, publish).
+
+Quirks kept here: ``uv build`` inside a workspace writes to the root ``dist/`` unless
+``--out-dir`` is given; ``--no-sources`` makes the metadata carry the declared ranges
+instead of workspace paths; ``uv publish`` reads credentials from ``UV_PUBLISH_*``
+environment variables, which is how they reach it (never argv).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+from monorel.adapters._process import run
+from monorel.errors import ToolError
+
+_PUBLISH_ENV = (
+    "UV_PUBLISH_USERNAME",
+    "UV_PUBLISH_PASSWORD",
+    "UV_PUBLISH_TOKEN",
+    "UV_PUBLISH_URL",
+    "UV_PUBLISH_CHECK_URL",
+    "UV_PUBLISH_INDEX",
+)
+
+
+def executable() -> str:
+    """The uv that runs us (``uv run`` exports ``UV``), else the one on PATH."""
+    found = os.environ.get("UV") or shutil.which("uv")
+    if not found:
+        raise ToolError("`uv` is not installed or not on PATH", fix="pip install uv")
+    return found
+
+
+def build(root: Path, package: str, out_dir: Path) -> list[Path]:
+    """Build sdist and wheel of ``package`` into an emptied ``out_dir``; return the files."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    run(
+        [
+            executable(),
+            "build",
+            "--quiet",
+            "--no-sources",
+            "--package",
+            package,
+            "--out-dir",
+            out_dir,
+        ],
+        cwd=root,
+        fix=f"run `uv build --no-sources --package {package}` to see the build error",
+        timeout=600,
+    )
+    return sorted(p for p in out_dir.iterdir() if p.suffix in (".whl", ".gz"))
+
+
+def lock(root: Path) -> None:
+    """Refresh ``uv.lock`` after versions or ranges changed."""
+    run(
+        [executable(), "lock", "--quiet"],
+        cwd=root,
+        fix="run `uv lock` to see why the workspace does not resolve",
+        timeout=600,
+    )
+
+
+def publish(
+    files: list[Path], *, publish_url: str, check_url: str, credentials: Mapping[str, str]
+) -> None:
+    """Upload ``files``; files already on ``check_url`` with the same hash are skipped by uv.
+
+    ``credentials`` holds ``UV_PUBLISH_USERNAME``/``UV_PUBLISH_PASSWORD`` or
+    ``UV_PUBLISH_TOKEN``; any inherited ``UV_PUBLISH_*`` values are dropped first.
+    """
+    unknown = set(credentials) - set(_PUBLISH_ENV)
+    if unknown:
+        raise ValueError(f"not uv publish variables: {sorted(unknown)}")
+    run(
+        [
+            executable(),
+            "publish",
+            "--trusted-publishing",
+            "never",
+            "--publish-url",
+            publish_url,
+            "--check-url",
+            check_url,
+            *files,
+        ],
+        env=dict(credentials),
+        drop_env=_PUBLISH_ENV,
+        fix="check the index URL and the credentials, then run the same command again "
+        "(files already uploaded are skipped)",
+        timeout=600,
+    )
+
+
+# -- rehearsal venvs (used by `monorel rehearse`) -------------------------------------------
+
+
+def build_wheel(project_dir: Path, out_dir: Path) -> Path:
+    """Build only the wheel of the project in ``project_dir`` into ``out_dir``; return it.
+
+    Works on any project directory, also one exported from git history that has no
+    workspace around it (``--no-sources`` keeps the declared ranges in the metadata).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run(
+        [
+            executable(),
+            "build",
+            "--quiet",
+            "--wheel",
+            "--no-sources",
+            "--out-dir",
+            out_dir,
+            project_dir,
+        ],
+        cwd=project_dir,
+        fix=f"run `uv build --wheel --no-sources {project_dir}` to see the build error",
+        timeout=600,
+    )
+    wheels = sorted(out_dir.glob("*.whl"))
+    if len(wheels) != 1:
+        raise ToolError(f"`uv build` left {len(wheels)} wheels in {out_dir}, expected one")
+    return wheels[0]
+
+
+def create_venv(venv: Path, *, python: str) -> Path:
+    """``uv venv`` (no pip inside) for ``python`` (a version or an interpreter path)."""
+    run(
+        [executable(), "venv", "--quiet", "--python", python, venv],
+        fix=f"is Python {python} installed? (uv python list)",
+        timeout=300,
+    )
+    return venv / "bin" / "python"
+
+
+def pip_install(
+    venv: Path,
+    requirements: list[str],
+    *,
+    constraints: Path | None = None,
+    offline: bool = False,
+) -> None:
+    """``uv pip install`` into ``venv``: wheel paths and requirement strings, resolved together."""
+    argv: list[str | os.PathLike[str]] = [
+        executable(),
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        venv / "bin" / "python",
+    ]
+    if constraints is not None:
+        argv += ["--constraints", constraints]
+    if offline:
+        argv.append("--offline")  # third-party packages only from uv's cache
+    run(
+        [*argv, *requirements],
+        drop_env=("VIRTUAL_ENV",),
+        fix="read uv's resolution error above: the old and current requirements may conflict",
+        timeout=900,
+    )
+
+
+def export_constraints(root: Path) -> str:
+    """The third-party pins of ``uv.lock`` (every member and group) as requirements text."""
+    return run(
+        [
+            executable(),
+            "export",
+            "--frozen",
+            "--all-packages",
+            "--all-groups",
+            "--no-emit-workspace",
+            "--no-hashes",
+            "--no-header",
+            "--no-annotate",
+            "--quiet",
+        ],
+        cwd=root,
+        fix="run `uv lock` so that uv.lock matches the workspace",
+        timeout=300,
+    )

@@ -1,0 +1,191 @@
+"""Build each released package and verify what was built before anything is published.
+
+``uv build --no-sources`` writes the sdist and wheel of one member into
+``<state-dir>/dist/<name>/``. The wheel must then match its pyproject (name, version),
+its release tag when HEAD carries one, declare a range for every workspace
+dependency (one the workspace's current version satisfies), ship every non-Python
+file of the import package (migrations, templates, static, py.typed), and pass
+``twine check``.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import hashlib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import (
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+from monorel.adapters import git, twine, uv
+from monorel.errors import ArtifactCheckFailed, UsageError
+from monorel.workspace import Member, Workspace
+
+_SKIPPED_PARTS = {"__pycache__"}
+_SKIPPED_SUFFIXES = {".pyc", ".pyo"}
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: Path
+    sha256: str
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class BuiltPackage:
+    name: str
+    version: str
+    wheel: Artifact
+    sdist: Artifact
+
+    @property
+    def artifacts(self) -> tuple[Artifact, ...]:
+        return (self.wheel, self.sdist)
+
+
+def out_dir(ws: Workspace, member: Member) -> Path:
+    return ws.state_dir / "dist" / member.name
+
+
+def releasable(ws: Workspace, names: list[str] | None = None) -> list[Member]:
+    """The released members (or the named ones), in dependency order."""
+    if names:
+        members = [ws.member(n) for n in names]
+        unreleased = [m.name for m in members if not m.released]
+        if unreleased:
+            raise UsageError(
+                f"not released by monorel: {', '.join(unreleased)}",
+                fix="build one of the released packages: "
+                + ", ".join(m.name for m in ws.members.values() if m.released),
+            )
+        return ws.topological_order([m.name for m in members])
+    return [m for m in ws.topological_order() if m.released]
+
+
+def build(ws: Workspace, member: Member) -> BuiltPackage:
+    """Build ``member`` and verify the result; raise ``ArtifactCheckFailed`` on a mismatch."""
+    files = uv.build(ws.root, member.name, out_dir(ws, member))
+    wheels = [f for f in files if f.suffix == ".whl"]
+    sdists = [f for f in files if f.name.endswith(".tar.gz")]
+    if len(wheels) != 1 or len(sdists) != 1:
+        raise ArtifactCheckFailed(
+            f"{member.name}: expected one wheel and one sdist, got {[f.name for f in files]}",
+            fix="check the build backend configuration",
+        )
+    built = BuiltPackage(
+        name=member.name,
+        version=member.version,
+        wheel=_artifact(wheels[0]),
+        sdist=_artifact(sdists[0]),
+    )
+    problems = verify(ws, member, built)
+    if problems:
+        raise ArtifactCheckFailed(
+            f"{member.name} {member.version}: the built distributions are not releasable:\n  - "
+            + "\n  - ".join(problems),
+            fix="fix the pyproject / package data and build again",
+        )
+    twine.check([built.wheel.path, built.sdist.path])
+    return built
+
+
+def verify(ws: Workspace, member: Member, built: BuiltPackage) -> list[str]:
+    """Every mismatch between the built files and the workspace, as readable lines."""
+    problems: list[str] = []
+    wheel_name, wheel_version, _, _ = parse_wheel_filename(built.wheel.filename)
+    sdist_name, sdist_version = parse_sdist_filename(built.sdist.filename)
+    metadata, names = _wheel_metadata(built.wheel.path)
+    meta_name = canonicalize_name(metadata.get("Name", ""))
+    meta_version = metadata.get("Version", "")
+    expected = Version(member.version)
+    for label, name, version in (
+        ("wheel file name", wheel_name, wheel_version),
+        ("sdist file name", sdist_name, sdist_version),
+        ("wheel METADATA", meta_name, Version(meta_version) if meta_version else None),
+    ):
+        if name != member.name or version != expected:
+            problems.append(
+                f"{label} says {name} {version}, pyproject says {member.name} {member.version}"
+            )
+    for tag in _tags_at_head(ws, member):
+        if Version(tag.removeprefix(member.tag_prefix)) != expected:
+            problems.append(f"HEAD is tagged {tag} but the version is {member.version}")
+    problems += _check_requires(ws, member, metadata.get_all("Requires-Dist") or [])
+    problems += _check_package_data(member, names)
+    return problems
+
+
+def _check_requires(ws: Workspace, member: Member, requires: list[str]) -> list[str]:
+    declared = {}
+    for raw in requires:
+        req = Requirement(raw)
+        declared[canonicalize_name(req.name)] = req
+    problems = []
+    for dep in ws.workspace_requirements(member):
+        req = declared.get(dep)
+        if req is None:
+            problems.append(f"Requires-Dist lacks the workspace dependency {dep}")
+            continue
+        if req.url:
+            problems.append(f"Requires-Dist {req} is a direct reference, not a version range")
+            continue
+        if not req.specifier:
+            problems.append(f"Requires-Dist {req} has no version range")
+            continue
+        current = ws.members[dep].version
+        if not req.specifier.contains(current, prereleases=True):
+            problems.append(
+                f"Requires-Dist {req} excludes {dep} {current}, the version in this workspace"
+            )
+    return problems
+
+
+def _check_package_data(member: Member, wheel_names: set[str]) -> list[str]:
+    """Every file of the import package (migrations, templates, ...) must be in the wheel."""
+    missing = []
+    for path in sorted(member.package_dir.rglob("*")):
+        if not path.is_file() or _SKIPPED_PARTS & set(path.parts):
+            continue
+        if path.suffix in _SKIPPED_SUFFIXES:
+            continue
+        rel = path.relative_to(member.package_dir.parent).as_posix()
+        if rel not in wheel_names:
+            missing.append(rel)
+    return [f"the wheel lacks {rel}" for rel in missing]
+
+
+def _tags_at_head(ws: Workspace, member: Member) -> list[str]:
+    if not git.is_repository(ws.root):
+        return []
+    return git.tags_at(ws.root, "HEAD", f"{member.tag_prefix}*")
+
+
+def _wheel_metadata(wheel: Path):  # -> (email.message.Message, set[str])
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        meta_path = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        text = zf.read(meta_path).decode("utf-8")
+    return email.parser.Parser().parsestr(text), names
+
+
+def _artifact(path: Path) -> Artifact:
+    return Artifact(path=path, sha256=sha256_of(path))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
