@@ -103,3 +103,11 @@ class ReleaseRefused(MonorelError):
 
     code = "MR025"
     exit_code = EXIT_FINDINGS
+
+
+class SourceParseError(MonorelError):
+    """`monorel semver` reads modules statically and one of them (a public module, a
+    migration or a checks module) does not parse at the release point or in the tree."""
+
+    code = "MR030"
+    exit_code = EXIT_FINDINGS
