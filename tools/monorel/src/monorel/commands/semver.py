@@ -1,18 +1,57 @@
-"""`monorel semver` (not yet implemented)."""
+"""`monorel semver PKG [--since REF] [--format text|json]`: the bump PKG's changes require.
+
+Prints the verdict and the evidence for it; exits 0 whatever the verdict (it informs;
+``monorel plan`` is what fails when fragments ask for less).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 
-from monorel.errors import UsageError
+from monorel.errors import EXIT_OK
+from monorel.semver import Verdict, required_bump
 from monorel.workspace import Workspace
 
-HELP = "semver (not yet implemented)"
+HELP = "the bump a package's changes require since its last release, with the evidence"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("package", metavar="PKG", help="workspace member, e.g. billing-app")
+    parser.add_argument(
+        "--since",
+        metavar="REF",
+        help="compare with this git ref instead of the last release point",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def run(args: argparse.Namespace, ws: Workspace) -> int:
-    raise UsageError("monorel semver is not implemented yet")
+    member = ws.member(args.package)
+    verdict = required_bump(ws, member, since=args.since)
+    if args.format == "json":
+        print(json.dumps(verdict.as_dict(), indent=2))
+    else:
+        print(render(verdict))
+    return EXIT_OK
+
+
+def render(verdict: Verdict) -> str:
+    """The text report: a headline, then one line per evidence item with its location."""
+    if verdict.baseline is None:
+        return f"{verdict.package}: never released, nothing to compare (bump: none)"
+    since = verdict.baseline
+    if verdict.baseline_commit and not verdict.baseline_commit.startswith(since):
+        since += f" ({verdict.baseline_commit[:12]})"
+    headline = f"{verdict.package}: {verdict.bump} required since {since}"
+    if verdict.bump != verdict.required:
+        headline += f" ({verdict.required} counts as {verdict.bump} before 1.0)"
+    lines = [headline]
+    for item in verdict.evidence:
+        lines.append(f"  {item.bump:<5}  {item.subject}  [{item.location}]")
+        if item.fragment_types:
+            names = " or ".join(f"`{t}`" for t in item.fragment_types)
+            lines.append(f"         needs a {names} fragment")
+    if not verdict.evidence:
+        lines.append("  no changes since the release point")
+    return "\n".join(lines)

@@ -1,0 +1,74 @@
+"""Bump levels and the evidence items that ask for them.
+
+Every analyser (public API, migrations, host settings) returns ``Evidence``;
+``monorel.semver.verdict`` combines the items into a ``Verdict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Literal
+
+Bump = Literal["major", "minor", "patch", "none"]
+BUMPS: tuple[Bump, ...] = ("none", "patch", "minor", "major")  # weakest first
+
+# Fragment types (towncrier) that can carry an operator instruction for a migration.
+OPERATOR_FRAGMENTS: tuple[str, ...] = ("breaking", "migration")
+
+
+def bump_rank(bump: Bump) -> int:
+    """0 for none .. 3 for major: compare bumps with this."""
+    return BUMPS.index(bump)
+
+
+def strongest(bumps: list[Bump] | tuple[Bump, ...]) -> Bump:
+    """The strongest of ``bumps``; "none" for an empty list."""
+    return max(bumps, key=bump_rank, default="none")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason for a bump, with where it is.
+
+    ``kind`` is a stable id (``api.object-removed``, ``migration.remove-field``,
+    ``settings.new-check-error``, ``code.changed``); ``path`` is repository-relative
+    (posix) and ``line`` is 1-based in the working tree, or None where the thing no
+    longer exists there. ``bump`` is what this item requires on its own, before the
+    0.x rule. ``fragment_types``: when not empty, at least one fragment of one of these
+    types must describe the item (e.g. what operators must do for a migration).
+    """
+
+    kind: str
+    path: str
+    line: int | None
+    obj: str  # dotted public name, ``<model>.<field>`` of a migration, or a check id
+    description: str  # e.g. "removes create_invoice"
+    bump: Bump
+    fragment_types: tuple[str, ...] = ()
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    @property
+    def subject(self) -> str:
+        """``api.py removes create_invoice``: the file's name and what changed."""
+        return f"{PurePosixPath(self.path).name} {self.description}"
+
+    @property
+    def summary(self) -> str:
+        """``api.py removes create_invoice: major``."""
+        return f"{self.subject}: {self.bump}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "line": self.line,
+            "object": self.obj,
+            "description": self.description,
+            "bump": self.bump,
+            "fragment_types": list(self.fragment_types),
+            "summary": self.summary,
+        }

@@ -1,0 +1,192 @@
+"""The semver verdict: the bump a member's changes require since its last release."""
+
+from __future__ import annotations
+
+import tempfile
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from monorel import release_points
+from monorel.adapters import git
+from monorel.errors import UsageError
+from monorel.semver import api_diff, migration_ops, settings_checks
+from monorel.semver.evidence import OPERATOR_FRAGMENTS, Bump, Evidence, bump_rank, strongest
+from monorel.workspace import Member, Workspace
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ``member`` needs, compared with ``baseline``.
+
+    ``required``: the strongest evidence item. ``bump``: what the release must be,
+    after the 0.x rule of DESIGN.md (before 1.0 a major counts as a minor).
+    ``evidence``: strongest first. ``baseline`` is None for a member that was never
+    released (nothing to compare: ``bump`` is "none", the first version is chosen by hand).
+    """
+
+    package: str
+    baseline: str | None  # the tag, the --since ref, or the history commit compared with
+    baseline_commit: str | None
+    baseline_version: str | None
+    required: Bump
+    bump: Bump
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def pre_1_0(self) -> bool:
+        return _is_pre_1_0(self.baseline_version)
+
+    def effective(self, bump: Bump) -> Bump:
+        """``bump`` after the 0.x rule."""
+        return "minor" if bump == "major" and self.pre_1_0 else bump
+
+    def shortfall(self, given: Bump, fragment_types: Iterable[str]) -> list[str]:
+        """Why fragments asking for ``given`` (of ``fragment_types``) are not enough.
+
+        One line per evidence item that asks for more than ``given`` ("api.py removes
+        create_invoice: major required, fragments give minor"), and per item whose
+        required fragment type is missing. Empty when the fragments cover the verdict.
+        """
+        types = set(fragment_types)
+        problems = []
+        for item in self.evidence:
+            need = self.effective(item.bump)
+            if bump_rank(need) > bump_rank(given):
+                counted = " (a major counts as a minor before 1.0)" if need != item.bump else ""
+                problems.append(f"{item.subject}: {need} required{counted}, fragments give {given}")
+            if item.fragment_types and not types & set(item.fragment_types):
+                problems.append(f"{item.subject}: {_fragment_need(item.fragment_types)}")
+        return problems
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "package": self.package,
+            "baseline": self.baseline,
+            "baseline_commit": self.baseline_commit,
+            "baseline_version": self.baseline_version,
+            "required": self.required,
+            "bump": self.bump,
+            "evidence": [item.as_dict() for item in self.evidence],
+        }
+
+
+def required_bump(ws: Workspace, member: Member, since: str | None = None) -> Verdict:
+    """The bump ``member``'s working tree requires against its last release point.
+
+    Contract (for ``monorel plan`` and ``monorel semver``):
+    - Baseline: ``since`` (any git ref) if given, else
+      ``release_points.last_release(ws, member).commit``. A member with neither gets a
+      ``Verdict`` with ``baseline=None``, ``bump="none"`` and no evidence (first release).
+    - Compared: the baseline commit with the working tree as it is on disk, uncommitted
+      and untracked files included. Read statically (``ast``, griffe): nothing is
+      imported, nothing in the repository is written; a temporary export of the
+      package at the baseline is removed before returning.
+    - Evidence (each with the bump it requires on its own, strongest first):
+      public API (``api.*``, see ``semver.api_diff``), new migrations (``migration.*``,
+      see ``semver.migration_ops``), new system check errors (``settings.*``, see
+      ``semver.settings_checks``). When none of these apply but files under the
+      import package changed, one ``code.changed`` item asks for a patch.
+    - ``Verdict.bump`` applies DESIGN.md's 0.x rule to the strongest item, judged by the
+      baseline's version: before 1.0 a major becomes a minor.
+    - ``Verdict.shortfall(given, fragment_types)`` says why fragments are not enough:
+      an item requires more than they give, or an item's ``fragment_types`` (``breaking``
+      for API breakages and new settings; ``breaking`` or ``migration`` for operator
+      action; ``migration`` for a backfill) has no fragment.
+    Raises ``UsageError`` (MR002) for a ``since`` that is not a commit,
+    ``SourceParseError`` (MR030) for a module that does not parse, ``ToolError``
+    (MR010) when git fails.
+    """
+    baseline, commit, version = _baseline(ws, member, since)
+    if commit is None:
+        return Verdict(member.name, None, None, None, "none", "none", ())
+    rel = member.package_dir.relative_to(ws.root).as_posix()
+    src_rel = member.package_dir.parent.relative_to(ws.root)
+    with tempfile.TemporaryDirectory(prefix="monorel-semver-") as tmp:
+        old_dir: Path | None = None
+        if git.tree_id(ws.root, commit, rel):
+            old_dir = git.export_tree(ws.root, commit, rel, Path(tmp))
+        old_root = Path(tmp) / src_rel if old_dir else None
+        items = [
+            *api_diff.compare(member.public_modules, old_root, member.package_dir.parent, ws.root),
+            *migration_ops.classify(old_dir, member.package_dir, rel),
+            *settings_checks.new_required_settings(old_dir, member.package_dir, rel),
+        ]
+    if not items:
+        items = _code_changes(ws, member, commit, rel)
+    evidence = tuple(sorted(items, key=_order))
+    required = strongest([item.bump for item in evidence])
+    effective: Bump = "minor" if required == "major" and _is_pre_1_0(version) else required
+    return Verdict(member.name, baseline, commit, version, required, effective, evidence)
+
+
+def _baseline(
+    ws: Workspace, member: Member, since: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """(label, commit, version at that point)."""
+    if since is not None:
+        if not git.ref_exists(ws.root, since):
+            raise UsageError(
+                f"--since {since!r} is not a commit in {ws.root}",
+                fix=f"pass a tag (e.g. {member.tag()}), a branch or a commit",
+            )
+        commit = git.resolve(ws.root, since)
+        return since, commit, _version_at(ws, member, commit)
+    point = release_points.last_release(ws, member)
+    if point is None:
+        return None, None, None
+    label = member.tag(point.version) if point.source == "tag" else point.commit
+    return label, point.commit, point.version
+
+
+def _version_at(ws: Workspace, member: Member, commit: str) -> str | None:
+    text = git.show(ws.root, commit, member.pyproject.relative_to(ws.root).as_posix())
+    if text is None:
+        return None
+    try:
+        return str(tomllib.loads(text)["project"]["version"])
+    except (tomllib.TOMLDecodeError, KeyError):
+        return None
+
+
+def _is_pre_1_0(version: str | None) -> bool:
+    if version is None:
+        return False
+    try:
+        return Version(version).major == 0
+    except InvalidVersion:
+        return False
+
+
+def _code_changes(ws: Workspace, member: Member, commit: str, rel: str) -> list[Evidence]:
+    changed = git.changed_files(ws.root, commit, [rel])
+    if not changed:
+        return []
+    count = len(changed)
+    return [
+        Evidence(
+            kind="code.changed",
+            path=rel,
+            line=None,
+            obj=member.import_name,
+            description=(
+                f"changes {count} file{'s' if count != 1 else ''} "
+                "with no public API, migration or settings effect"
+            ),
+            bump="patch",
+        )
+    ]
+
+
+def _order(item: Evidence) -> tuple[int, str, int, str]:
+    return (-bump_rank(item.bump), item.path, item.line or 0, item.description)
+
+
+def _fragment_need(types: tuple[str, ...]) -> str:
+    names = " or ".join(f"`{t}`" for t in types)
+    if set(types) <= set(OPERATOR_FRAGMENTS) and "migration" in types:
+        return f"needs a {names} fragment that says what operators must do"
+    return f"needs a {names} fragment"
