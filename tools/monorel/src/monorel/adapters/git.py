@@ -142,3 +142,8 @@ def tags_at(root: Path, ref: str, pattern: str) -> list[str]:
 def add_all(root: Path, paths: list[str]) -> None:
     """Stage additions, changes and deletions below ``paths``."""
     _git(root, "add", "--all", "--", *paths)
+
+
+def empty_tree(root: Path) -> str:
+    """The id of the empty tree: ``diff`` against it lists every file."""
+    return run(["git", "hash-object", "-t", "tree", "/dev/null"], cwd=root).strip()

@@ -1,0 +1,311 @@
+"""The release plan: what changed since each package's release point, and what to release.
+
+For each released member, in dependency order:
+
+- its changed files since its release point (``release_points.last_release``: the tag
+  ``<dist>-v<version>``, else the commit that set the version), or since ``--since REF``;
+- its pending towncrier fragments (everything in ``changelog.d/``: towncrier consumes
+  them on release) - an invalid fragment stops the plan (``FragmentError``);
+- the bump: ``bump_for`` (fragments: breaking -> major, feature/migration -> minor,
+  bugfix/doc/misc -> patch), raised to at least a patch when one of its own workspace
+  requirements has to move because a dependency leaves its range;
+- the next version: ``next_version``. Before 1.0 the version moves one place less:
+  a breaking change bumps the minor, everything else the patch (0.4.2 -> 0.5.0 / 0.4.3);
+- the dependents whose requirement on it must move: an exact pin (the host's
+  ``accounts-app==1.0.0``) always follows the new version; a range moves only when the
+  new version falls outside it (``>=1.0,<2`` -> ``>=2.0,<3`` for 2.0.0, kept for 1.1.0).
+
+Deterministic and offline: it reads the working tree and git, nothing else.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from monorel import fragments, release_points
+from monorel.adapters import git
+from monorel.errors import FragmentError, UsageError
+from monorel.workspace import Member, Workspace
+
+SCHEMA = "monorel.plan/1"
+Bump = Literal["major", "minor", "patch"]
+_RANK: dict[str, int] = {"patch": 1, "minor": 2, "major": 3}
+FRAGMENT_BUMPS: dict[str, Bump] = {
+    "breaking": "major",
+    "feature": "minor",
+    "migration": "minor",
+    "bugfix": "patch",
+    "doc": "patch",
+    "misc": "patch",
+    "removal": "major",  # towncrier's default type for removed API
+}
+# a dependent whose requirement moved is re-released with this bump (its metadata changed)
+DEPENDENCY_BUMP: Bump = "patch"
+
+
+@dataclass(frozen=True)
+class PlannedFragment:
+    path: str  # relative to the workspace root, posix
+    type: str
+
+
+@dataclass(frozen=True)
+class RequirementChange:
+    dependent: str  # the member whose pyproject declares the requirement
+    dependency: str  # the member being released
+    old: str  # as written in the dependent's pyproject
+    new: str  # what it becomes (== old when it is kept)
+    kind: Literal["pin", "range"]
+
+    @property
+    def moves(self) -> bool:
+        return self.old != self.new
+
+
+@dataclass(frozen=True)
+class PackagePlan:
+    name: str
+    path: str
+    current_version: str
+    release_point: release_points.ReleasePoint | None
+    changed_files: tuple[str, ...]
+    fragments: tuple[PlannedFragment, ...]
+    bump: Bump | None
+    reasons: tuple[str, ...]  # "fragments" and/or "dependency"
+    next_version: str | None
+    dependents: tuple[RequirementChange, ...]
+
+    @property
+    def releases(self) -> bool:
+        return self.next_version is not None
+
+    @property
+    def tag(self) -> str | None:
+        return f"{self.name}-v{self.next_version}" if self.next_version else None
+
+
+@dataclass(frozen=True)
+class Plan:
+    since: str | None
+    packages: tuple[PackagePlan, ...]  # changed or affected packages, dependency order
+
+    @property
+    def releases(self) -> tuple[PackagePlan, ...]:
+        return tuple(p for p in self.packages if p.releases)
+
+    def package(self, name: str) -> PackagePlan:
+        key = canonicalize_name(name)
+        return next(p for p in self.packages if p.name == key)
+
+    def requirement_changes(self) -> list[RequirementChange]:
+        """Every requirement that moves, in dependency order of the released package."""
+        return [c for p in self.releases for c in p.dependents if c.moves]
+
+    def to_json(self) -> dict:
+        """The release job's input. Stable: fields are only ever added."""
+        return {
+            "schema": SCHEMA,
+            "since": self.since,
+            "order": [p.name for p in self.releases],
+            "packages": [_package_json(p) for p in self.packages],
+        }
+
+
+def compute(ws: Workspace, *, since: str | None = None) -> Plan:
+    """The plan for the workspace as it is now (working tree included)."""
+    if since is not None:
+        if not git.ref_exists(ws.root, since):
+            raise UsageError(f"--since {since}: no such commit", fix="pass a branch, tag or sha")
+        since = git.resolve(ws.root, since)
+    next_versions: dict[str, str] = {}
+    packages: list[PackagePlan] = []
+    for member in ws.topological_order():
+        if not member.released:
+            continue
+        point = release_points.last_release(ws, member) if since is None else None
+        base = since or (point.commit if point else None)
+        changed = _changed_files(ws, member, base)
+        pending = pending_fragments(ws, member)
+        moved_deps = [
+            dep
+            for dep, req in ws.workspace_requirements(member).items()
+            if dep in next_versions and requirement_after(req, next_versions[dep]) is not None
+        ]
+        reasons: list[str] = []
+        bump = bump_for(member, pending)
+        if bump:
+            reasons.append("fragments")
+        if moved_deps:
+            reasons.append("dependency")
+            bump = _max_bump(bump, DEPENDENCY_BUMP)
+        next_version = bump_version(member.version, bump) if bump else None
+        if not (changed or pending or next_version):
+            continue
+        if next_version is not None:
+            next_versions[member.name] = next_version
+        packages.append(
+            PackagePlan(
+                name=member.name,
+                path=member.relpath(ws.root),
+                current_version=member.version,
+                release_point=point,
+                changed_files=tuple(changed),
+                fragments=tuple(pending),
+                bump=_effective(member.version, bump),
+                reasons=tuple(reasons),
+                next_version=next_version,
+                dependents=tuple(_dependents(ws, member, next_version)),
+            )
+        )
+    return Plan(since=since, packages=tuple(packages))
+
+
+def bump_for(member: Member, fragments: Sequence[PlannedFragment]) -> Bump | None:
+    """The semver level a member's pending changes require (before the 0.x rule).
+
+    This is the one place the bump is decided. The fragments give the level the authors
+    declared; a verdict on the public API (``monorel semver``) joins here as
+    ``max(declared, verdict)``.
+    """
+    levels = [FRAGMENT_BUMPS[f.type] for f in fragments]
+    return max(levels, key=_RANK.__getitem__) if levels else None
+
+
+def bump_version(version: str, bump: Bump) -> str:
+    """``version`` moved by ``bump``; before 1.0 everything moves one place less."""
+    major, minor, patch = (Version(version).release + (0, 0, 0))[:3]
+    effective = _effective(version, bump)
+    if effective == "major":
+        return f"{major + 1}.0.0"
+    if effective == "minor":
+        return f"{major}.{minor + 1}.0"
+    return f"{major}.{minor}.{patch + 1}"
+
+
+def requirement_after(req: Requirement, new_version: str) -> str | None:
+    """``req`` rewritten to admit ``new_version``, or None when it can stay as it is.
+
+    Exact pins follow the new version; a range moves only when the new version falls
+    outside it, to ``>=X.Y,<X+1`` (``>=0.Y,<0.Y+1`` before 1.0). Extras and markers stay.
+    """
+    if _is_pin(req):
+        if Version(next(iter(req.specifier)).version) == Version(new_version):
+            return None
+        spec = f"=={new_version}"
+    elif req.specifier.contains(new_version, prereleases=True):
+        return None
+    else:
+        v = Version(new_version)
+        upper = f"{v.major + 1}" if v.major >= 1 else f"0.{v.minor + 1}"
+        spec = f">={v.major}.{v.minor},<{upper}"
+    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+    marker = f"; {req.marker}" if req.marker else ""
+    return f"{req.name}{extras}{spec}{marker}"
+
+
+def pending_fragments(ws: Workspace, member: Member) -> list[PlannedFragment]:
+    """The member's towncrier fragments, sorted; ``FragmentError`` names every invalid one."""
+    found = fragments.scan(member)
+    problems = [f"{_rel(ws, bad.path)}: {bad.problem} ({bad.fix})" for bad in found.invalid] + [
+        f"{_rel(ws, f.path)}: no bump is defined for type {f.type!r}"
+        for f in found.fragments
+        if f.type not in FRAGMENT_BUMPS
+    ]
+    if problems:
+        raise FragmentError(
+            "invalid changelog fragments:\n  - " + "\n  - ".join(problems),
+            fix="rename or fix them (types: " + ", ".join(FRAGMENT_BUMPS) + "); nothing changed",
+        )
+    return [PlannedFragment(_rel(ws, f.path), f.type) for f in found.fragments]
+
+
+def _rel(ws: Workspace, path: Path) -> str:
+    return path.relative_to(ws.root).as_posix()
+
+
+def _dependents(ws: Workspace, member: Member, next_version: str | None) -> list[RequirementChange]:
+    if next_version is None:
+        return []
+    changes = []
+    for dependent in ws.dependents(member.name):
+        req = ws.workspace_requirements(dependent)[member.name]
+        old = _raw_requirement(dependent, member.name)
+        changes.append(
+            RequirementChange(
+                dependent=dependent.name,
+                dependency=member.name,
+                old=old,
+                new=requirement_after(req, next_version) or old,
+                kind="pin" if _is_pin(req) else "range",
+            )
+        )
+    return changes
+
+
+def _raw_requirement(member: Member, dependency: str) -> str:
+    """The requirement on ``dependency`` as written in ``member``'s pyproject."""
+    data = tomllib.loads(Path(member.pyproject).read_text(encoding="utf-8"))
+    for raw in data["project"].get("dependencies", []):
+        if canonicalize_name(Requirement(raw).name) == dependency:
+            return raw
+    raise KeyError(dependency)
+
+
+def _changed_files(ws: Workspace, member: Member, base: str | None) -> list[str]:
+    rel = member.relpath(ws.root)
+    if not git.is_repository(ws.root):
+        return []
+    return git.changed_files(ws.root, base or git.empty_tree(ws.root), [rel])
+
+
+def _is_pin(req: Requirement) -> bool:
+    specs = list(req.specifier)
+    return len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version
+
+
+def _max_bump(a: Bump | None, b: Bump) -> Bump:
+    return b if a is None or _RANK[b] > _RANK[a] else a
+
+
+def _effective(version: str, bump: Bump | None) -> Bump | None:
+    if bump is None or Version(version).major >= 1:
+        return bump
+    return "minor" if bump == "major" else "patch"
+
+
+def _package_json(p: PackagePlan) -> dict:
+    point = p.release_point
+    return {
+        "name": p.name,
+        "path": p.path,
+        "current_version": p.current_version,
+        "release_point": (
+            {"version": point.version, "commit": point.commit, "source": point.source}
+            if point
+            else None
+        ),
+        "changed_files": list(p.changed_files),
+        "fragments": [{"path": f.path, "type": f.type} for f in p.fragments],
+        "bump": p.bump,
+        "reasons": list(p.reasons),
+        "next_version": p.next_version,
+        "tag": p.tag,
+        "dependents": [
+            {
+                "name": c.dependent,
+                "kind": c.kind,
+                "requirement": c.old,
+                "new_requirement": c.new,
+                "moves": c.moves,
+            }
+            for c in p.dependents
+        ],
+    }
