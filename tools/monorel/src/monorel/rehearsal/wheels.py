@@ -1,0 +1,137 @@
+"""The wheels a rehearsal installs, each built once and kept in a content-addressed cache.
+
+- current wheels: built from the working tree (``uv build --no-sources``), keyed by a hash
+  of the member's files, so an unchanged member is not rebuilt by the next rehearsal;
+- released wheels: taken from the package index when ``--index`` has them, else built
+  from the release point in git history (``git archive`` + ``uv build --no-sources``),
+  keyed by the git tree id of the member directory at that commit.
+
+Cache entries are written to a temporary directory and renamed into place, so parallel
+legs and concurrent rehearsals never see a half-written wheel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from monorel.adapters import devpi, git, uv
+from monorel.errors import ToolError
+from monorel.release_points import ReleasePoint
+from monorel.workspace import Member, Workspace
+
+# never part of what a wheel is built from
+_SKIP_DIRS = {
+    "__pycache__",
+    ".venv",
+    "dist",
+    "build",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    "node_modules",
+    ".git",
+}
+_SKIP_SUFFIXES = (".pyc", ".pyo", ".sqlite3")
+
+
+def current_wheel(member: Member, cache_dir: Path) -> Path:
+    """The member's wheel as its working tree builds it now."""
+    slot = cache_dir / "wheels" / member.name / f"{member.version}-{_tree_digest(member.path)}"
+    return _cached(slot, lambda out: uv.build_wheel(member.path, out))
+
+
+def released_wheel(
+    ws: Workspace,
+    member: Member,
+    point: ReleasePoint,
+    cache_dir: Path,
+    *,
+    index_url: str | None = None,
+) -> Path:
+    """The wheel of ``member`` as released at ``point``: from the index if it has it, else git."""
+    if index_url:
+        slot = cache_dir / "wheels" / member.name / f"{point.version}-index-{_url_key(index_url)}"
+        wheel = _cached_or_none(
+            slot, lambda out: devpi.download_wheel(index_url, member.name, point.version, out)
+        )
+        if wheel is not None:
+            return wheel
+    rel = member.relpath(ws.root)
+    tree = git.tree_id(ws.root, point.commit, rel)
+    if tree is None:
+        raise ToolError(
+            f"{member.name} {point.version}: {rel} does not exist at {point.commit[:12]}",
+            fix="publish that release to the index and pass --index, or rehearse from later",
+        )
+    slot = cache_dir / "wheels" / member.name / f"{point.version}-git-{tree[:16]}"
+
+    def build(out: Path) -> Path:
+        with tempfile.TemporaryDirectory(prefix="monorel-src-") as tmp:
+            source = git.export_tree(ws.root, point.commit, rel, Path(tmp))
+            return uv.build_wheel(source, out)
+
+    return _cached(slot, build)
+
+
+def wheel_version(wheel: Path) -> str:
+    """The version field of a wheel file name (``name-version-tags.whl``)."""
+    return wheel.name.split("-")[1]
+
+
+def _cached(slot: Path, produce) -> Path:
+    wheel = _cached_or_none(slot, produce)
+    if wheel is None:  # pragma: no cover - builders raise instead of returning None
+        raise ToolError(f"no wheel was produced in {slot}")
+    return wheel
+
+
+def _cached_or_none(slot: Path, produce) -> Path | None:
+    found = _wheel_in(slot)
+    if found is not None:
+        return found
+    slot.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{slot.name}-", dir=slot.parent))
+    try:
+        produced = produce(staging)
+        if produced is None:
+            return None
+        try:
+            os.rename(staging, slot)
+        except OSError:
+            # another leg or process filled the slot first; its wheel is as good as ours
+            if _wheel_in(slot) is None:
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    wheel = _wheel_in(slot)
+    assert wheel is not None
+    return wheel
+
+
+def _wheel_in(slot: Path) -> Path | None:
+    wheels = sorted(slot.glob("*.whl")) if slot.is_dir() else []
+    return wheels[0] if wheels else None
+
+
+def _tree_digest(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(_files(directory)):
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def _files(directory: Path):
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS and not d.endswith(".egg-info")]
+        for name in filenames:
+            if not name.endswith(_SKIP_SUFFIXES):
+                yield Path(dirpath) / name
+
+
+def _url_key(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:12]
