@@ -1,0 +1,106 @@
+"""Matrices for the GitHub workflows, read from the monorel workspace model.
+
+    uv run python .github/scripts/ci_matrix.py tests
+        {"include": [{"package": "accounts-app", "path": "packages/accounts-app",
+                      "django": "5.2"}, ...]}: every library package x every Django
+        version it claims (its "Framework :: Django :: X.Y" classifiers), for ci.yml.
+    uv run python .github/scripts/ci_matrix.py released
+        one released package name per line, in dependency order, for upgrade.yml.
+
+The classifiers are the claim a package makes on PyPI, so CI tests exactly that claim;
+a claimed version that the package's own Django requirement excludes is refused (exit 1)
+rather than tested, since a consumer could never install it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+from monorel import workspace
+from monorel.errors import MonorelError
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+_CLASSIFIER_PREFIX = "Framework :: Django :: "
+
+
+class MatrixError(Exception):
+    """A package's Django claim cannot be turned into matrix entries."""
+
+
+def django_versions(member: workspace.Member) -> list[str]:
+    """The Django feature releases ("5.2") a member claims, checked against its requirement."""
+    project = tomllib.loads(member.pyproject.read_text(encoding="utf-8"))["project"]
+    claimed = sorted(
+        {
+            c.removeprefix(_CLASSIFIER_PREFIX).strip()
+            for c in project.get("classifiers", [])
+            if c.startswith(_CLASSIFIER_PREFIX)
+        },
+        key=Version,
+    )
+    if not claimed:
+        raise MatrixError(
+            f"{member.name}: no '{_CLASSIFIER_PREFIX}X.Y' classifier; "
+            "declare the Django versions the package supports"
+        )
+    requirement = next(
+        (r for r in member.requirements if canonicalize_name(r.name) == "django"), None
+    )
+    if requirement is None:
+        raise MatrixError(
+            f"{member.name}: claims Django {', '.join(claimed)} but does not require it"
+        )
+    excluded = [v for v in claimed if not requirement.specifier.contains(v, prereleases=True)]
+    if excluded:
+        raise MatrixError(
+            f"{member.name}: claims Django {', '.join(excluded)} but requires {requirement}; "
+            "fix the classifiers or the requirement"
+        )
+    return claimed
+
+
+def package_test_matrix(ws: workspace.Workspace) -> dict[str, list[dict[str, str]]]:
+    include = [
+        {"package": m.name, "path": m.relpath(ws.root), "django": version}
+        for m in ws.topological_order()
+        if m.role == "library"
+        for version in django_versions(m)
+    ]
+    if not include:
+        # GitHub refuses an empty matrix with an obscure message; say what is wrong instead
+        raise MatrixError(
+            "no library packages in the workspace (a library has an apps.py, "
+            'or role = "library" in [tool.monorel.packages.<name>])'
+        )
+    return {"include": include}
+
+
+def released_packages(ws: workspace.Workspace) -> list[str]:
+    return [m.name for m in ws.topological_order() if m.released]
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in ("tests", "released"):
+        print("usage: ci_matrix.py tests|released", file=sys.stderr)
+        return 2
+    try:
+        ws = workspace.load(Path.cwd())
+        if argv[0] == "tests":
+            print(json.dumps(package_test_matrix(ws), separators=(",", ":")))
+        else:
+            print("\n".join(released_packages(ws)))
+    except MonorelError as exc:
+        print(exc.render(), file=sys.stderr)
+        return exc.exit_code
+    except MatrixError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
