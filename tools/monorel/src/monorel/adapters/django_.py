@@ -1,0 +1,103 @@
+"""Django's makemigrations, run in child processes: the only module that runs Django.
+
+monorel never imports Django in its own process: each member is checked under its own
+settings, and Django can be set up once per process. The child is the script
+``_django_child.py`` run by this interpreter (the workspace environment), which forks one
+process per job where it can.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from monorel.errors import ToolError
+
+_CHILD = Path(__file__).with_name("_django_child.py")
+
+
+@dataclass(frozen=True)
+class MakemigrationsJob:
+    settings: str  # DJANGO_SETTINGS_MODULE
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def makemigrations_check(
+    jobs: Sequence[MakemigrationsJob],
+    *,
+    pythonpath: Sequence[Path],
+    cwd: Path,
+    python: str = sys.executable,
+    timeout: float = 300,
+) -> list[CommandResult]:
+    """``makemigrations --check --dry-run LABELS`` per job, in parallel; results in job order.
+
+    Exit status 1 with "Migrations for '<label>':" blocks on stdout means missing
+    migrations; a job's stdout has "monorel: not installed: ..." for labels its settings
+    do not install. No database is touched.
+    """
+    if not jobs:
+        return []
+    if hasattr(os, "fork"):
+        return _run(list(jobs), pythonpath, cwd, python, timeout)
+    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 2)) as pool:
+        return [
+            result[0]
+            for result in pool.map(lambda job: _run([job], pythonpath, cwd, python, timeout), jobs)
+        ]
+
+
+def _run(
+    jobs: list[MakemigrationsJob],
+    pythonpath: Sequence[Path],
+    cwd: Path,
+    python: str,
+    timeout: float,
+) -> list[CommandResult]:
+    existing = os.environ.get("PYTHONPATH")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([*map(str, pythonpath), *([existing] if existing else [])]),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    payload = json.dumps([{"settings": j.settings, "labels": list(j.labels)} for j in jobs])
+    fix = "run `python -m django makemigrations --check --dry-run` under the member's settings"
+    try:
+        proc = subprocess.run(
+            # -P: the script's directory (monorel/adapters) must not shadow the member's imports
+            [python, "-P", str(_CHILD), payload],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise ToolError(f"`{python}` is not installed", fix=fix) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError(f"makemigrations --check timed out after {timeout}s", fix=fix) from exc
+    try:
+        results = json.loads(proc.stdout)
+    except json.JSONDecodeError as exc:
+        # the child could not even start: most likely Django is missing from this environment
+        output = (proc.stderr.strip() or proc.stdout.strip())[-2000:]
+        raise ToolError(
+            f"makemigrations --check could not run under {python}:\n{output}",
+            fix="run monorel in the workspace environment (uv run monorel check), "
+            "which has Django installed",
+        ) from exc
+    return [CommandResult(r["returncode"], r["stdout"], r["stderr"]) for r in results]

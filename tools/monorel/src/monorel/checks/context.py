@@ -1,0 +1,98 @@
+"""What every rule reads, computed once per run: parsed sources, Django apps, owners of names."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from monorel import release_points
+from monorel.adapters import git
+from monorel.checks.django_apps import DjangoApp, discover
+from monorel.release_points import ReleasePoint
+from monorel.workspace import Member, Workspace
+
+
+@dataclass
+class CheckContext:
+    ws: Workspace
+    since: str | None = None  # git ref for the fragment rule (compared at the merge base)
+    build: bool = False  # the metadata rule builds wheels instead of reading pyproject
+    _trees: dict[Path, ast.Module | SyntaxError] = field(default_factory=dict, repr=False)
+    _releases: dict[str, list[ReleasePoint]] = field(default_factory=dict, repr=False)
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.ws.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def source_files(self, member: Member) -> list[Path]:
+        if not member.package_dir.is_dir():
+            return []
+        return sorted(p for p in member.package_dir.rglob("*.py") if "__pycache__" not in p.parts)
+
+    def parse(self, path: Path) -> ast.Module | SyntaxError:
+        """The module's AST, or the SyntaxError that prevented it (cached either way)."""
+        if path not in self._trees:
+            try:
+                self._trees[path] = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            except SyntaxError as exc:
+                self._trees[path] = exc
+        return self._trees[path]
+
+    @cached_property
+    def in_git(self) -> bool:
+        return git.is_repository(self.ws.root)
+
+    def releases(self, member: Member) -> list[ReleasePoint]:
+        """The member's release points, oldest first ([] outside a git repository)."""
+        if not self.in_git:
+            return []
+        if member.name not in self._releases:
+            self._releases[member.name] = release_points.released_versions(self.ws, member)
+        return self._releases[member.name]
+
+    def last_release(self, member: Member) -> ReleasePoint | None:
+        return release_points.last_release(self.ws, member) if self.in_git else None
+
+    @cached_property
+    def apps(self) -> list[DjangoApp]:
+        return [app for member in self.ws.members.values() for app in discover(member)]
+
+    def apps_of(self, member: Member) -> list[DjangoApp]:
+        return [app for app in self.apps if app.member.name == member.name]
+
+    def app(self, label: str) -> DjangoApp | None:
+        return next((app for app in self.apps if app.label == label), None)
+
+    def owner(self, first_component: str) -> Member | None:
+        """The member a string reference points into: by app label, else by import name."""
+        app = self.app(first_component)
+        if app is not None:
+            return app.member
+        return self.ws.by_import_name(first_component)
+
+    def settings_file(self, member: Member) -> Path | None:
+        """The source file of the member's Django settings module, where it can be found."""
+        if not member.django_settings:
+            return None
+        parts = member.django_settings.split(".")
+        for base in (member.package_dir.parent, *member.pythonpath):
+            for candidate in (
+                base.joinpath(*parts).with_suffix(".py"),
+                base.joinpath(*parts, "__init__.py"),
+            ):
+                if candidate.is_file():
+                    return candidate
+        return None
+
+    def pythonpath(self) -> list[Path]:
+        """Where every member's modules and settings import from: src dirs, then extras."""
+        paths: list[Path] = []
+        for member in self.ws.members.values():
+            for path in (member.package_dir.parent, *member.pythonpath):
+                if path not in paths:
+                    paths.append(path)
+        return paths

@@ -1,0 +1,97 @@
+"""MR-FRAGMENT: a member changed since its release point carries a valid towncrier fragment.
+
+The release point is the member's last release (``release_points.last_release``: tag,
+else the commit that set its version), or, with ``--since REF``, the merge base of REF
+and HEAD (what a pull-request check compares with). Changes count committed or not,
+untracked files included, except in the fragment directory itself. Every member with a
+fragment directory or a ``[tool.towncrier]`` table is checked, and every released one;
+invalid fragment names and unknown types are findings wherever they are.
+"""
+
+from __future__ import annotations
+
+import tomllib
+
+from monorel import fragments
+from monorel.adapters import git
+from monorel.checks.context import CheckContext
+from monorel.checks.findings import Finding
+from monorel.errors import UsageError
+from monorel.workspace import Member
+
+RULE = "MR-FRAGMENT"
+NAME = "fragments"
+SUMMARY = "members changed since their release point have a valid towncrier fragment"
+
+
+def check(ctx: CheckContext) -> list[Finding]:
+    base = _since_base(ctx)
+    findings: list[Finding] = []
+    for member in ctx.ws.members.values():
+        if not _checked(member):
+            continue
+        found = fragments.scan(member)
+        for bad in found.invalid:
+            findings.append(
+                Finding(
+                    path=ctx.rel(bad.path),
+                    line=None,
+                    rule=RULE,
+                    message=f"invalid fragment of {member.name}: {bad.problem}",
+                    fix=bad.fix,
+                )
+            )
+        if found.fragments:
+            continue
+        finding = _missing(ctx, member, base)
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _checked(member: Member) -> bool:
+    if member.released or member.changelog_dir.is_dir():
+        return True
+    data = tomllib.loads(member.pyproject.read_text(encoding="utf-8"))
+    return "towncrier" in data.get("tool", {})
+
+
+def _since_base(ctx: CheckContext) -> str | None:
+    if ctx.since is None:
+        return None
+    if not ctx.in_git or not git.ref_exists(ctx.ws.root, ctx.since):
+        raise UsageError(
+            f"--since {ctx.since}: no such git ref in {ctx.ws.root}",
+            fix="name a branch, tag or commit that exists (fetch it first in CI)",
+        )
+    return git.merge_base(ctx.ws.root, ctx.since, "HEAD")
+
+
+def _missing(ctx: CheckContext, member: Member, since_base: str | None) -> Finding | None:
+    if since_base is not None:
+        base, described = since_base, f"since {ctx.since} (merge base {since_base[:12]})"
+    else:
+        point = ctx.last_release(member)
+        if point is None:
+            return None  # never released and no --since: nothing to compare with
+        base = point.commit
+        described = f"since its release {point.version} ({point.source} {point.commit[:12]})"
+    fragment_dir = ctx.rel(member.changelog_dir)
+    changed = [
+        p
+        for p in git.changed_files(ctx.ws.root, base, [member.relpath(ctx.ws.root)])
+        if not p.startswith(f"{fragment_dir}/")
+    ]
+    if not changed:
+        return None
+    shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+    return Finding(
+        path=fragment_dir,
+        line=None,
+        rule=RULE,
+        message=f"{member.name} changed {described} ({shown}) but has no fragment",
+        fix=(
+            f"add {fragment_dir}/<slug>.<type>.md describing the change "
+            f"(types: {', '.join(fragments.types(member))})"
+        ),
+    )

@@ -1,0 +1,133 @@
+"""towncrier fragments of a member: where they are, which types it knows, which are valid.
+
+A fragment is a file directly in the member's fragment directory
+(``[tool.towncrier] directory``, default ``changelog.d``) named ``<slug>.<type>.md``,
+``<slug>.<type>.<n>.md`` or, for an entry without an issue, ``+<slug>.<type>[.<n>].md``,
+where ``<type>`` is one of the member's ``[[tool.towncrier.type]]`` directories (or
+``[tool.towncrier.fragment.<type>]`` tables; towncrier's defaults when neither is set).
+Files towncrier ignores (``.gitkeep``, ``README.md``, ``ignore = [...]``) are skipped.
+
+``scan(member)`` reports valid and invalid fragments; ``collect(member)`` returns the
+valid ones and raises ``FragmentError`` on the first invalid one.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from monorel.errors import FragmentError
+from monorel.workspace import Member
+
+# towncrier's defaults when a project configures no types
+DEFAULT_TYPES = ("feature", "bugfix", "doc", "removal", "misc")
+_IGNORED = (".gitignore", ".gitkeep", ".keep", "readme", "readme.md", "readme.rst")
+_NAME = re.compile(
+    r"^(?P<orphan>\+)?(?P<slug>[A-Za-z0-9_][A-Za-z0-9_-]*)"
+    r"\.(?P<type>[A-Za-z][A-Za-z0-9_-]*)(?:\.(?P<counter>\d+))?\.md$"
+)
+
+
+@dataclass(frozen=True)
+class Fragment:
+    path: Path
+    slug: str  # the issue number or free slug ("" never: orphans keep theirs)
+    type: str  # e.g. "feature"
+    counter: int  # the optional ``.<n>`` (0 when absent)
+    orphan: bool  # named ``+<slug>...``: no issue link in the changelog
+    text: str
+
+
+@dataclass(frozen=True)
+class InvalidFragment:
+    path: Path
+    problem: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class FragmentScan:
+    fragments: tuple[Fragment, ...]
+    invalid: tuple[InvalidFragment, ...]
+
+
+def types(member: Member) -> tuple[str, ...]:
+    """The fragment types the member's towncrier configuration knows."""
+    config = _towncrier(member)
+    if "type" in config:
+        return tuple(t.get("directory", str(t.get("name", "")).lower()) for t in config["type"])
+    if "fragment" in config:
+        return tuple(sorted(config["fragment"]))
+    return DEFAULT_TYPES
+
+
+def scan(member: Member) -> FragmentScan:
+    """Every file in the member's fragment directory, sorted by name, as valid or invalid."""
+    directory = member.changelog_dir
+    if not directory.is_dir():
+        return FragmentScan((), ())
+    known = types(member)
+    config = _towncrier(member)
+    ignored = (*_IGNORED, *(str(p).lower() for p in config.get("ignore", [])))
+    orphan_prefix = config.get("orphan_prefix", "+")
+    valid: list[Fragment] = []
+    invalid: list[InvalidFragment] = []
+    for path in sorted(directory.iterdir()):
+        if any(fnmatch.fnmatch(path.name.lower(), pattern) for pattern in ignored):
+            continue
+        problem = _problem(path, known, orphan_prefix)
+        if isinstance(problem, InvalidFragment):
+            invalid.append(problem)
+        else:
+            valid.append(problem)
+    return FragmentScan(tuple(valid), tuple(invalid))
+
+
+def collect(member: Member) -> list[Fragment]:
+    """The member's valid fragments; ``FragmentError`` names the first invalid one."""
+    found = scan(member)
+    if found.invalid:
+        first = found.invalid[0]
+        raise FragmentError(f"{first.path}: {first.problem}", fix=first.fix)
+    return list(found.fragments)
+
+
+def _problem(path: Path, known: tuple[str, ...], orphan_prefix: str) -> Fragment | InvalidFragment:
+    shape = (
+        f"<slug>.<type>.md or {orphan_prefix}<slug>.<type>.md, <type> one of: {', '.join(known)}"
+    )
+    if path.is_dir():
+        return InvalidFragment(
+            path, "a directory among the fragments", f"move its files up into {path.parent.name}/"
+        )
+    name = path.name
+    orphan = bool(orphan_prefix) and name.startswith(orphan_prefix)
+    candidate = "+" + name[len(orphan_prefix) :] if orphan else name
+    match = _NAME.match(candidate)
+    if match is None:
+        if _NAME.match(f"{candidate}.md"):
+            return InvalidFragment(path, "no .md extension", f"rename it to {name}.md")
+        return InvalidFragment(path, "not a fragment name", f"rename it to {shape}")
+    if match["type"] not in known:
+        return InvalidFragment(
+            path, f"unknown fragment type {match['type']!r}", f"rename it to {shape}"
+        )
+    text = path.read_text(encoding="utf-8")
+    if not text.strip():
+        return InvalidFragment(path, "empty fragment", "write the changelog entry into it")
+    return Fragment(
+        path=path,
+        slug=match["slug"],
+        type=match["type"],
+        counter=int(match["counter"] or 0),
+        orphan=orphan,
+        text=text,
+    )
+
+
+def _towncrier(member: Member) -> dict:
+    data = tomllib.loads(member.pyproject.read_text(encoding="utf-8"))
+    return data.get("tool", {}).get("towncrier", {})
