@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from host.models import InboundEvent
+
+
+@admin.register(InboundEvent)
+class InboundEventAdmin(admin.ModelAdmin):
+    list_display = ["event_id", "event_type", "signed_at", "received_at"]
+    list_filter = ["event_type"]
+    search_fields = ["event_id"]
+    # events are evidence of what a sender told us: read-only
+    readonly_fields = ["event_id", "event_type", "payload", "signed_at", "received_at"]
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False

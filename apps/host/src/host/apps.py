@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class HostConfig(AppConfig):
+    name = "host"
+    verbose_name = "Host"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,94 @@
+"""Settings of the host project, all from the environment (see README and ``host.envconfig``).
+
+Environment:
+  DJANGO_SECRET_KEY       required in production; a dev-only default otherwise
+  DJANGO_DEBUG            default true (development); set false in production
+  DJANGO_ALLOWED_HOSTS    comma-separated, default "127.0.0.1,localhost"
+  DATABASE_URL            e.g. postgres://user@host:5432/name; default SQLite in $HOST_DATA_DIR
+  HOST_DATA_DIR           directory of the default SQLite file (default: apps/host/)
+  BILLING_PAYMENT_GATEWAY dotted path of the gateway class (default host.payments.FakeGateway)
+  HOST_GATEWAY_URL        endpoint of host.payments.HttpGateway (only used by that gateway)
+  HOST_GATEWAY_TIMEOUT    seconds, default 10
+  HOST_WEBHOOK_SECRET     shared secret of inbound webhooks (dev-only default)
+  HOST_WEBHOOK_TOLERANCE  seconds a signed timestamp stays valid, default 300
+"""
+
+from __future__ import annotations
+
+import os
+
+from host.envconfig import database_config, env_bool, env_int, env_list
+
+_env = os.environ
+
+# The "django-insecure-" prefix makes `manage.py check --deploy` flag it (security.W009).
+SECRET_KEY = _env.get("DJANGO_SECRET_KEY") or "django-insecure-dev-only-host-secret-key-change-me"
+DEBUG = env_bool(_env, "DJANGO_DEBUG", default=True)
+ALLOWED_HOSTS = env_list(_env, "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "accounts_app.apps.AccountsConfig",
+    "billing_app.apps.BillingConfig",
+    "host",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "host.urls"
+WSGI_APPLICATION = "host.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_config(_env)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+
+# --- domain packages ----------------------------------------------------------------------
+BILLING_PAYMENT_GATEWAY = _env.get("BILLING_PAYMENT_GATEWAY", "host.payments.FakeGateway")
+BILLING_WEBHOOK_SINK = "host.webhooks.log_outbound_webhook"
+
+# --- host ---------------------------------------------------------------------------------
+HOST_GATEWAY_URL = _env.get("HOST_GATEWAY_URL", "")
+HOST_GATEWAY_TIMEOUT = env_int(_env, "HOST_GATEWAY_TIMEOUT", default=10)
+HOST_WEBHOOK_SECRET = _env.get("HOST_WEBHOOK_SECRET") or "dev-only-webhook-secret"
+HOST_WEBHOOK_TOLERANCE = env_int(_env, "HOST_WEBHOOK_TOLERANCE", default=300)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"host": {"handlers": ["console"], "level": "INFO"}},
+}
