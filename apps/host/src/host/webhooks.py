@@ -1,0 +1,38 @@
+"""Webhooks: recording verified inbound events, and the sink for billing's outbound ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from host.models import InboundEvent
+
+logger = logging.getLogger(__name__)
+
+
+def record_inbound_event(
+    *, event_id: str, event_type: str, payload: dict[str, Any], signed_at: int
+) -> tuple[InboundEvent, bool]:
+    """Store a verified event once; return it and whether it was new.
+
+    No event types are acted on yet: the host records them for later processing.
+    """
+    with transaction.atomic():
+        return InboundEvent.objects.get_or_create(
+            event_id=event_id,
+            defaults={
+                "event_type": event_type,
+                "payload": payload,
+                "signed_at": dt.datetime.fromtimestamp(signed_at, tz=dt.UTC),
+            },
+        )
+
+
+def log_outbound_webhook(payload: dict[str, Any]) -> None:
+    """``BILLING_WEBHOOK_SINK``: billing calls this after commit. Delivery is not built yet;
+    the host logs the payload so it is visible in development."""
+    logger.info("outbound webhook %s", json.dumps(payload, sort_keys=True))

@@ -1,0 +1,58 @@
+"""Fixtures of the host's own tests (the contract tests in contracts/ do not use these)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.test import Client
+
+_COUNTED_APPS = ("accounts_app", "billing_app", "host")
+
+
+def _row_counts() -> dict[str, int]:
+    """Rows per model of the domain apps and the host: the "nothing changed" snapshot."""
+    return {
+        model._meta.label: model._default_manager.count()
+        for label in _COUNTED_APPS
+        for model in apps.get_app_config(label).get_models()
+    }
+
+
+@pytest.fixture
+def row_counts(db: None) -> Callable[[], dict[str, int]]:
+    return _row_counts
+
+
+class JsonClient:
+    """Django's test client speaking JSON; returns (status, parsed body)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def post(
+        self, path: str, data: Any = None, *, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        body = b"" if data is None else json.dumps(data).encode()
+        response = self._client.post(
+            path, body, content_type="application/json", headers=headers or {}
+        )
+        return response.status_code, response.json()
+
+    def post_raw(
+        self, path: str, body: bytes, *, content_type: str, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        response = self._client.post(path, body, content_type=content_type, headers=headers or {})
+        return response.status_code, response.json()
+
+    def get(self, path: str) -> tuple[int, Any]:
+        response = self._client.get(path)
+        return response.status_code, response.json()
+
+
+@pytest.fixture
+def api(db: None, client: Client) -> JsonClient:
+    return JsonClient(client)
