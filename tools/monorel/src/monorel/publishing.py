@@ -99,20 +99,22 @@ def find_credentials(ws: Workspace, index: Index) -> Credentials | None:
     """
     env = os.environ
     if env.get("MONOREL_INDEX_USER") and env.get("MONOREL_INDEX_PASSWORD"):
-        return _basic(
+        return basic_credentials(
             "MONOREL_INDEX_USER/PASSWORD", env["MONOREL_INDEX_USER"], env["MONOREL_INDEX_PASSWORD"]
         )
     if env.get("UV_PUBLISH_TOKEN"):
         return Credentials("UV_PUBLISH_TOKEN", {"UV_PUBLISH_TOKEN": env["UV_PUBLISH_TOKEN"]})
     if env.get("UV_PUBLISH_USERNAME") and env.get("UV_PUBLISH_PASSWORD"):
-        return _basic(
+        return basic_credentials(
             "UV_PUBLISH_USERNAME/PASSWORD", env["UV_PUBLISH_USERNAME"], env["UV_PUBLISH_PASSWORD"]
         )
     server = embedded_devpi.for_workspace(ws)
     if embedded_devpi.serves(server, index.url):
         auth = embedded_devpi.upload_auth(server)
         if auth is not None:
-            return _basic(f"embedded devpi ({server.credentials_file})", auth.user, auth.password)
+            return basic_credentials(
+                f"embedded devpi ({server.credentials_file})", auth.user, auth.password
+            )
     return _from_keyring(index.url)
 
 
@@ -150,15 +152,16 @@ def publish(
     index: Index,
     packages: list[BuiltPackage],
     *,
+    credentials: Credentials | None = None,
     on_package: Callable[[PackagePublication], None] | None = None,
 ) -> list[PackagePublication]:
     """Check every package against the index, then upload what is missing, in order.
 
     Nothing is uploaded if any package is refused or credentials are missing.
+    ``credentials`` overrides the lookup of ``find_credentials``.
     """
     plans = [plan_publication(index, built) for built in packages]
-    credentials: Credentials | None = None
-    if any(p.uploads for p in plans):
+    if any(p.uploads for p in plans) and credentials is None:
         credentials = find_credentials(ws, index)
         if credentials is None:
             raise CredentialsMissing(
@@ -200,7 +203,7 @@ def _version_of(filename: str, name: str) -> Version | None:
     return version if dist == canonicalize_name(name) else None
 
 
-def _basic(source: str, user: str, password: str) -> Credentials:
+def basic_credentials(source: str, user: str, password: str) -> Credentials:
     return Credentials(source, {"UV_PUBLISH_USERNAME": user, "UV_PUBLISH_PASSWORD": password})
 
 
@@ -216,4 +219,4 @@ def _from_keyring(url: str) -> Credentials | None:
         return None
     if found is None or not found.password:
         return None
-    return _basic(f"keyring ({url})", found.username, found.password)
+    return basic_credentials(f"keyring ({url})", found.username, found.password)

@@ -1,4 +1,4 @@
-"""pip (and ``python -m venv``): the only module that runs pip.
+"""pip: the only module that runs pip (in a venv made by ``adapters.python``).
 
 A consumer installs the way a stranger would: a plain venv and real pip. Two modes:
 
@@ -13,27 +13,20 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 from monorel.adapters._process import run
+from monorel.adapters.python import venv_python
 
 _ISOLATED_ENV = {"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 
 
-def venv_python(venv: Path) -> Path:
-    return venv / "bin" / "python"
-
-
-def create_venv(venv: Path) -> Path:
-    """``python -m venv`` (with pip) using the interpreter monorel runs on."""
-    run([sys.executable, "-m", "venv", venv], fix="is the venv module installed?", timeout=300)
-    return venv_python(venv)
-
-
-def download(venv: Path, requirements: list[str], dest: Path) -> list[Path]:
+def download(
+    venv: Path, requirements: list[str], dest: Path, *, requirement_files: list[Path] = ()
+) -> list[Path]:
     """Fetch wheels for ``requirements`` (and their dependencies) into ``dest``."""
     dest.mkdir(parents=True, exist_ok=True)
+    files = [arg for path in requirement_files for arg in ("--requirement", str(path))]
     run(
         [
             venv_python(venv),
@@ -45,6 +38,7 @@ def download(venv: Path, requirements: list[str], dest: Path) -> list[Path]:
             ":all:",
             "--dest",
             dest,
+            *files,
             *requirements,
         ],
         fix="pip could not fetch the third-party wheels; is the package index reachable?",

@@ -1,0 +1,3 @@
+"""No views: the example only migrates and runs the contract tests."""
+
+urlpatterns: list = []
