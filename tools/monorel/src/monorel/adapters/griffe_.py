@@ -51,7 +51,8 @@ class ApiChange:
     name in the new module file (None for removals).
     """
 
-    kind: str  # one of _BREAKAGE_KINDS' values, "parameter-renamed", or an addition:
+    kind: str  # one of _BREAKAGE_KINDS' values, "parameter-renamed", "object-unexported",
+    # or an addition:
     # "object-added", "parameter-added-optional", "parameter-made-optional"
     breaking: bool
     name: str
@@ -215,19 +216,27 @@ def _render(breakage: Any) -> tuple[str, str]:
 def _additions(
     old: Any, new: Any, public: _PublicNames, *, renamed: set[tuple[str, str]]
 ) -> list[ApiChange]:
-    """New public names and new optional parameters (griffe reports only breakages)."""
+    """New public names and new optional parameters (griffe reports only breakages), and
+    public names that are still defined but no longer public (griffe checks only that a
+    name still exists, so dropping it from ``__all__`` goes unreported there)."""
     found: list[ApiChange] = []
     seen: set[str] = set()
 
     def walk(old_obj: Any, new_obj: Any, prefix: str) -> None:
         old_public = _public_members(old_obj)
-        for name, member in _public_members(new_obj).items():
+        new_public = _public_members(new_obj)
+        for name, member in new_public.items():
             dotted = f"{prefix}{name}"
             if name not in old_public:
                 line = public.line_of(dotted, member)
                 found.append(ApiChange("object-added", False, dotted, line=line))
                 continue
             compare(old_public[name], member, dotted)
+        hidden = set(old_public) - set(new_public)
+        for name in sorted(hidden & set(_members(new_obj))):
+            dotted = f"{prefix}{name}"
+            line = public.line_of(dotted, _members(new_obj)[name])
+            found.append(ApiChange("object-unexported", True, dotted, line=line))
 
     def compare(old_member: Any, new_member: Any, dotted: str) -> None:
         old_obj, new_obj = _resolve(old_member), _resolve(new_member)
@@ -246,12 +255,15 @@ def _additions(
     return found
 
 
-def _public_members(obj: Any) -> dict[str, Any]:
+def _members(obj: Any) -> dict[str, Any]:
     try:
-        members = obj.all_members
+        return dict(obj.all_members)
     except (griffe.AliasResolutionError, griffe.CyclicAliasError):
         return {}
-    return {name: m for name, m in members.items() if m.is_public}
+
+
+def _public_members(obj: Any) -> dict[str, Any]:
+    return {name: m for name, m in _members(obj).items() if m.is_public}
 
 
 def _parameter_additions(

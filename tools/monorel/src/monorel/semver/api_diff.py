@@ -20,6 +20,7 @@ from monorel.semver.evidence import Evidence
 
 _BREAKING_TEMPLATES = {
     "object-removed": "removes {name}",
+    "object-unexported": "removes {name} from the public names (still defined)",
     "object-changed-kind": "changes {name} from {old} to {new}",
     "parameter-removed": "removes parameter {name}({parameter})",
     "parameter-renamed": "renames parameter {name}({old}) to {new}",

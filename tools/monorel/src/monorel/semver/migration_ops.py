@@ -119,13 +119,13 @@ def classify(old_dir: Path | None, new_dir: Path, rel_prefix: str) -> list[Evide
     state: _State = {}
     package = new_dir.name
     for rel, path in sorted(new_files.items(), key=lambda item: _order_key(item[0])):
-        migration = _read(path, rel, "in the working tree")
+        migration = _read(path, f"{rel_prefix}/{rel}", "in the working tree")
         if migration is None:
             continue
         repo_path = f"{rel_prefix}/{rel}"
         module = f"{package}." + rel.removesuffix(".py").replace("/", ".")
         if rel in old_files:
-            old = _read(old_files[rel], rel, "at the release point")
+            old = _read(old_files[rel], f"{rel_prefix}/{rel}", "at the release point")
             if old is not None and ast.dump(old.tree) != ast.dump(migration.tree):
                 found.append(
                     _evidence(

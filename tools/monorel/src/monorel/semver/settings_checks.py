@@ -26,9 +26,11 @@ _BLOCKING = {"Error", "Critical"}
 def new_required_settings(old_dir: Path | None, new_dir: Path, rel_prefix: str) -> list[Evidence]:
     """Evidence for each check error id in ``new_dir`` (the package in the working tree)
     that ``old_dir`` (the package at the release point, or None) did not have."""
-    old_ids = set(_error_ids(old_dir, "at the release point")) if old_dir else set()
+    old_ids = set(_error_ids(old_dir, rel_prefix, "at the release point")) if old_dir else set()
     found = []
-    for check_id, (rel, line) in sorted(_error_ids(new_dir, "in the working tree").items()):
+    for check_id, (rel, line) in sorted(
+        _error_ids(new_dir, rel_prefix, "in the working tree").items()
+    ):
         if check_id in old_ids:
             continue
         found.append(
@@ -45,7 +47,7 @@ def new_required_settings(old_dir: Path | None, new_dir: Path, rel_prefix: str) 
     return found
 
 
-def _error_ids(package_dir: Path, where: str) -> dict[str, tuple[str, int]]:
+def _error_ids(package_dir: Path, rel_prefix: str, where: str) -> dict[str, tuple[str, int]]:
     """check id -> (file relative to the package directory, line) of its first use."""
     ids: dict[str, tuple[str, int]] = {}
     for path in sorted(package_dir.rglob("*.py")):
@@ -59,7 +61,7 @@ def _error_ids(package_dir: Path, where: str) -> dict[str, tuple[str, int]]:
             tree = ast.parse(source, filename=rel)
         except SyntaxError as exc:
             raise SourceParseError(
-                f"{rel} does not parse {where}: line {exc.lineno}: {exc.msg}",
+                f"{rel_prefix}/{rel} does not parse {where}: line {exc.lineno}: {exc.msg}",
                 fix="fix the syntax error",
             ) from exc
         for node in ast.walk(tree):
