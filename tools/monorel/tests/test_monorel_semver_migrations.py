@@ -401,3 +401,42 @@ def test_separate_database_and_state_classifies_its_database_operations(
         "migration.remove-field",
         "0002_split.py RemoveField invoice.note drops a column and its data: major",
     )
+
+
+def test_reversible_run_sql_that_deletes_rows_requires_major(ws: SemverWorkspace) -> None:
+    result = _only(
+        ws,
+        "0002_purge",
+        'migrations.RunSQL("DELETE FROM shop_app_invoice WHERE amount = 0", '
+        "reverse_sql=migrations.RunSQL.noop),",
+    )
+
+    assert result[:3] == (
+        "major",
+        "migration.run-sql-destructive",
+        "0002_purge.py RunSQL runs DELETE on existing data: major",
+    )
+
+
+def test_deleting_a_released_migration_requires_major(ws: SemverWorkspace) -> None:
+    # given
+    (ws.root / MIGRATIONS / "0001_initial.py").unlink()
+
+    # when
+    verdict = ws.verdict()
+
+    # then
+    assert summaries(verdict) == [
+        ("migration.deletes-released", "0001_initial.py deletes a released migration: major")
+    ]
+
+
+def test_unknown_operation_is_treated_as_operator_action(ws: SemverWorkspace) -> None:
+    result = _only(ws, "0002_custom", 'MoveInvoicesToArchive(model_name="invoice"),')
+
+    assert result == (
+        "major",
+        "migration.unknown-operation",
+        "0002_custom.py MoveInvoicesToArchive cannot be classified statically: major",
+        OPERATOR,
+    )

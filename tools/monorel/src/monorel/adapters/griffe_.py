@@ -188,8 +188,8 @@ def _renames(breakages: list[Any], old_loader: griffe.GriffeLoader) -> dict[tupl
         old_params = list(old_function.parameters)
         old_names = {p.name for p in old_params}
         new_params = list(b.obj.parameters)
-        index = next(i for i, p in enumerate(old_params) if p.name == b.old_value.name)
-        if index < len(new_params):
+        index = next((i for i, p in enumerate(old_params) if p.name == b.old_value.name), None)
+        if index is not None and index < len(new_params):
             candidate = new_params[index]
             if candidate.name not in old_names and candidate.kind is b.old_value.kind:
                 renames[(b.obj.path, b.old_value.name)] = candidate.name

@@ -5,8 +5,11 @@ griffe (``monorel.adapters.griffe_``). A name is public as griffe decides: liste
 ``__all__`` where the module defines it, else not ``_private`` and not imported.
 Breakages (griffe's kinds: removed objects, removed / renamed / newly required /
 moved / re-kinded parameters, changed defaults, changed kinds, removed bases,
-incompatible return types) require a major; additions (new public names, new
-optional parameters, parameters made optional) a minor.
+incompatible return types; plus names dropped from ``__all__`` while still defined,
+and a removed public module) require a major and a ``breaking`` fragment; additions
+(new public names, new optional parameters, parameters made optional, a new public
+module) a minor. Renamed parameters are reported once, as a rename, where the new
+name takes the old one's position and kind.
 """
 
 from __future__ import annotations

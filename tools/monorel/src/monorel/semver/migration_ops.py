@@ -252,6 +252,14 @@ def _keyword(call: ast.Call, name: str) -> object:
     return None
 
 
+def _keyword_source(call: ast.Call, name: str) -> str | None:
+    """Keyword ``name`` as a syntax tree dump (compares non-literal values too)."""
+    for kw in call.keywords:
+        if kw.arg == name:
+            return ast.dump(kw.value)
+    return None
+
+
 def _has_keyword(call: ast.Call, name: str) -> bool:
     return any(kw.arg == name for kw in call.keywords)
 
@@ -406,7 +414,7 @@ def _compare_fields(old: ast.Call, new: ast.Call) -> tuple[list[str], list[str]]
             narrowing.append(f"{flag} added")
         elif old_flag and not new_flag:
             widening.append(f"{flag} removed")
-    if _keyword(old, "db_column") != _keyword(new, "db_column"):
+    if _keyword_source(old, "db_column") != _keyword_source(new, "db_column"):
         narrowing.append("db_column changed")
     return narrowing, widening
 
