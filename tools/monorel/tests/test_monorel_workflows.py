@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
 import importlib.util
 import io
@@ -262,21 +263,31 @@ def monorel_call_problem(argv: tuple[str, ...], parser: argparse.ArgumentParser)
     return None
 
 
-def _looks_like_repo_path(word: str) -> bool:
+@functools.cache
+def _ignored(path: Path) -> bool:
+    """git ignores it: generated (the monorel state dir, node_modules), not in the repo."""
+    result = subprocess.run(
+        ["git", "check-ignore", "-q", str(path)], cwd=ROOT, capture_output=True, check=False
+    )
+    return result.returncode == 0
+
+
+def _looks_like_repo_path(word: str, base: Path) -> bool:
     """A word that names something in this repository: relative, no variables, first
-    component an existing top-level entry (``origin/main`` and ``/usr/...`` are not)."""
+    component an existing entry of the step's directory that git does not ignore
+    (``origin/main``, ``/usr/...`` and ``.monorel/dist/`` are not)."""
     if not word or any(c in word for c in "$ \t'\"=:") or EXPRESSION_PLACEHOLDER in word:
         return False
     if "/" not in word or word.startswith("/") or word.startswith("-"):
         return False
-    first = word.removeprefix("./").split("/", 1)[0]
-    return (ROOT / first).exists()
+    first = base / word.removeprefix("./").split("/", 1)[0]
+    return first.exists() and not _ignored(first)
 
 
 def _missing_paths(where: str, words: list[str], base: Path) -> list[str]:
     missing = []
     for word in words:
-        if _looks_like_repo_path(word) and not list(base.glob(word.removeprefix("./"))):
+        if _looks_like_repo_path(word, base) and not list(base.glob(word.removeprefix("./"))):
             missing.append(f"{where}: {word}")
     return missing
 
