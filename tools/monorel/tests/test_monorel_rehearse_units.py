@@ -180,7 +180,7 @@ def test_the_matrix_shows_result_time_failed_step_and_error():
         "from   result  time  failed step   error",
         "1.0.0  ok      2.2s",
         "1.1.0  FAIL    3.0s  row survival  shop_item.note dropped, 2 rows held data",
-        "1 passed, 1 failed",
+        "legs: 1 ok, 1 failed",
     ]
 
 

@@ -395,7 +395,7 @@ def test_a_good_upgrade_passes_every_step(scenario, rehearse_cache, db, capsys, 
     assert code == 0, output
     assert _row(output, "1.0.0")[:2] == ["1.0.0", "ok"]
     assert len(_row(output, "1.0.0")) == 3  # no failed step, no error
-    assert "1 passed, 0 failed" in output
+    assert "legs: 1 ok, 0 failed" in output
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures")) == ("1", "0")

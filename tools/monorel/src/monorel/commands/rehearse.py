@@ -25,7 +25,7 @@ from monorel.adapters import devpi, git, uv
 from monorel.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, UsageError
 from monorel.rehearsal import matrix, venvs, wheels
 from monorel.rehearsal.databases import open_databases
-from monorel.rehearsal.legs import Deployment, Leg
+from monorel.rehearsal.legs import ContractTests, Deployment, Leg
 from monorel.release_points import ReleasePoint, released_versions
 from monorel.workspace import Member, Workspace
 
@@ -92,6 +92,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=sys.executable,
         help="interpreter for the rehearsal venvs (default: the one running monorel)",
     )
+    parser.add_argument("--timings", action="store_true", help="also print each leg's step timings")
     parser.add_argument(
         "--offline",
         action="store_true",
@@ -145,6 +146,9 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     databases = open_databases(args.db)
     work_root = Path(tempfile.mkdtemp(prefix="monorel-rehearse-"))
     try:
+        contract_tests = matrix.Once(
+            ContractTests(deployment, databases, new_python, work_root / "contracts").run
+        )
         legs = [
             Leg(
                 package=member.name,
@@ -152,6 +156,7 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
                 to_version=member.version,
                 old_python=old_python(release),
                 new_python=new_python,
+                contract_tests=contract_tests,
                 databases=databases,
                 deployment=deployment,
                 work_dir=work_root / f"from-{release.version}",
@@ -166,7 +171,7 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
         f"rehearse {member.name} -> {member.version} "
         f"(host {host.name}, db {databases.kind}, jobs {args.jobs})"
     )
-    print(matrix.render(results, title=title))
+    print(matrix.render(results, title=title, steps=args.timings))
     if args.junit:
         matrix.write_junit(results, args.junit, suite=f"monorel.rehearse.{member.name}")
     return EXIT_OK if all(r.ok for r in results) else EXIT_FINDINGS

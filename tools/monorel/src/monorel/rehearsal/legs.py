@@ -13,6 +13,11 @@ Steps, in order; the first that fails ends the leg and is reported with its erro
   row survival     every seeded row and every column that held data is still there
   contract tests   the host's contract tests, with pytest from the new venv
 
+The Django steps of each side run in one process (``_steps.py``) to pay for one
+interpreter and one ``django.setup()`` per side. The contract tests use their own test
+database (pytest-django), so their result depends only on the current install: they run
+once per rehearsal (``ContractTests``) and every leg that reaches them reports that run.
+
 The host is not installed: its source directory goes on PYTHONPATH and its settings
 module is named in DJANGO_SETTINGS_MODULE; the database is given as DATABASE_URL.
 """
@@ -20,8 +25,8 @@ module is named in DJANGO_SETTINGS_MODULE; the database is given as DATABASE_URL
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import re
 import subprocess
 import time
 from collections.abc import Callable
@@ -32,19 +37,17 @@ from monorel.errors import MonorelError
 from monorel.rehearsal import failure, snapshot
 from monorel.rehearsal.databases import Databases
 
-_PROBE = Path(__file__).with_name("_probe.py")
-_STEP_TIMEOUT = 900  # seconds; a hung migration must not hang CI forever
+_STEPS_SCRIPT = Path(__file__).with_name("_steps.py")
+_TIMEOUT = 900  # seconds per process; a hung migration must not hang CI forever
 _OUTPUT_KEPT = 8000  # characters of a failed step's output kept for the report / junit
+_OLD_STEPS = ("migrate old", "load seed", "snapshot")
+_NEW_STEPS = ("migrate", "plan empty", "makemigrations", "snapshot after")
 
 STEPS = (
     "install old",
-    "migrate old",
-    "load seed",
-    "snapshot",
+    *_OLD_STEPS,
     "install new",
-    "migrate",
-    "plan empty",
-    "makemigrations",
+    *_NEW_STEPS[:-1],
     "row survival",
     "contract tests",
 )
@@ -82,18 +85,11 @@ class LegResult:
 
     @property
     def ok(self) -> bool:
-        return all(s.ok for s in self.steps) and bool(self.steps)
+        return bool(self.steps) and all(s.ok for s in self.steps)
 
     @property
     def failed(self) -> StepResult | None:
         return next((s for s in self.steps if not s.ok), None)
-
-
-class StepFailed(Exception):
-    def __init__(self, error: str, output: str = "") -> None:
-        super().__init__(error)
-        self.error = error
-        self.output = output
 
 
 @dataclass
@@ -103,6 +99,7 @@ class Leg:
     to_version: str
     old_python: Callable[[], Path]  # makes (or reuses) the old venv; returns its python
     new_python: Callable[[], Path]  # the current venv, shared by all legs
+    contract_tests: Callable[[], StepResult]  # shared by all legs (see ContractTests)
     databases: Databases
     deployment: Deployment
     work_dir: Path
@@ -113,37 +110,23 @@ class Leg:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         url: str | None = None
         try:
-            old = self._step(result, "install old", self.old_python)
+            old = _timed(result, "install old", self.old_python)
             if old is None:
                 return result
-            url = self._step(
-                result,
-                "migrate old",
-                lambda: self._create_and_migrate(old),
-            )
-            if url is None:
+            try:
+                url = self.databases.create(f"{self.package}_{self.from_version}", self.work_dir)
+            except MonorelError as exc:
+                result.steps.append(_tool_failure("migrate old", 0.0, exc))
                 return result
-            steps: list[tuple[str, Callable[[], object]]] = [
-                (
-                    "load seed",
-                    lambda: self._django(old, url, "loaddata", str(self.deployment.seed)),
-                ),
-                ("snapshot", lambda: self._snapshot(old, url, result)),
-                ("install new", self.new_python),
-            ]
-            for name, action in steps:
-                if self._step(result, name, action) is None:
-                    return result
-            new = self.new_python()
-            for name, action in [
-                ("migrate", lambda: self._django(new, url, "migrate", "--noinput")),
-                ("plan empty", lambda: self._plan_empty(new, url)),
-                ("makemigrations", lambda: self._makemigrations(new, url)),
-                ("row survival", lambda: self._row_survival(new, url)),
-                ("contract tests", lambda: self._contract_tests(new, url)),
-            ]:
-                if self._step(result, name, action) is None:
-                    return result
+            if not self._phase(result, old, url, "old", self.deployment.seed, _OLD_STEPS):
+                return result
+            result.tables = snapshot.summarize(snapshot.load(self._before))
+            new = _timed(result, "install new", self.new_python)
+            if new is None:
+                return result
+            if not self._phase(result, new, url, "new", self._before, _NEW_STEPS):
+                return result
+            result.steps.append(self.contract_tests())
             return result
         finally:
             if url is not None:
@@ -152,96 +135,120 @@ class Leg:
                     self.databases.drop(url)
             result.seconds = time.perf_counter() - started
 
-    # -- steps -----------------------------------------------------------------------------
+    @property
+    def _before(self) -> Path:
+        return self.work_dir / "snapshot-before.json"
 
-    def _step(self, result: LegResult, name: str, action: Callable[[], object]) -> object | None:
-        """Run one step; record it; return its value, or None when it failed."""
+    def _phase(
+        self,
+        result: LegResult,
+        python: Path,
+        url: str,
+        phase: str,
+        source: Path,
+        expected: tuple[str, ...],
+    ) -> bool:
+        """Run one side's Django steps; record them; True when all passed."""
+        out = self.work_dir / ("snapshot-before.json" if phase == "old" else "snapshot-after.json")
+        results_file = self.work_dir / f"steps-{phase}.json"
+        results_file.unlink(missing_ok=True)
         started = time.perf_counter()
-        try:
-            value = action()
-        except StepFailed as exc:
-            result.steps.append(
-                StepResult(
-                    name,
-                    False,
-                    time.perf_counter() - started,
-                    exc.error,
-                    exc.output[-_OUTPUT_KEPT:],
-                )
-            )
-            return None
-        except MonorelError as exc:  # a tool (uv, git, psql) failed while preparing the step
-            result.steps.append(
-                StepResult(
-                    name,
-                    False,
-                    time.perf_counter() - started,
-                    failure.summarize(exc.message),
-                    exc.message[-_OUTPUT_KEPT:],
-                )
-            )
-            return None
-        result.steps.append(StepResult(name, True, time.perf_counter() - started))
-        return True if value is None else value
-
-    def _create_and_migrate(self, python: Path) -> str:
-        url = self.databases.create(f"{self.package}_{self.from_version}", self.work_dir)
-        try:
-            self._django(python, url, "migrate", "--noinput")
-        except StepFailed:
-            self.databases.drop(url)
-            raise
-        return url
-
-    def _snapshot(self, python: Path, url: str, result: LegResult) -> None:
-        self._python(
-            python, url, str(_PROBE), "before", str(self.deployment.seed), str(self._before)
+        proc = _run_python(
+            python,
+            self.deployment,
+            url,
+            self.work_dir,
+            str(_STEPS_SCRIPT),
+            phase,
+            str(source),
+            str(out),
+            str(results_file),
         )
-        result.tables = snapshot.summarize(snapshot.load(self._before))
-
-    def _plan_empty(self, python: Path, url: str) -> None:
-        output = self._django(python, url, "migrate", "--plan")
-        if "No planned migration operations" not in output:
-            planned = [line.strip() for line in output.splitlines()[1:] if line.strip()]
-            raise StepFailed(
-                f"migrations still planned after migrate: {'; '.join(planned)}", output
+        reported = json.loads(results_file.read_text())["steps"] if results_file.is_file() else []
+        for step in reported:
+            if step["name"] == "snapshot after":
+                continue  # folded into "row survival" below
+            error = step["error"] or (failure.summarize(step["output"]) if not step["ok"] else "")
+            result.steps.append(
+                StepResult(
+                    step["name"], step["ok"], step["seconds"], error, step["output"][-_OUTPUT_KEPT:]
+                )
             )
+        if len(reported) < len(expected) and all(s["ok"] for s in reported):
+            # the process died between steps (import error, crash): blame the next step
+            output = proc.stdout + proc.stderr
+            seconds = time.perf_counter() - started - sum(s["seconds"] for s in reported)
+            result.steps.append(
+                StepResult(
+                    _visible(expected[len(reported)]),
+                    False,
+                    seconds,
+                    failure.summarize(proc.stderr or proc.stdout),
+                    output[-_OUTPUT_KEPT:],
+                )
+            )
+            return False
+        if phase == "new" and reported and reported[-1]["name"] == "snapshot after":
+            result.steps.append(self._row_survival(reported[-1], out))
+        return all(s.ok for s in result.steps)
 
-    def _makemigrations(self, python: Path, url: str) -> None:
-        try:
-            self._django(python, url, "makemigrations", "--check", "--dry-run")
-        except StepFailed as exc:
-            apps = re.findall(r"Migrations for '([^']+)'", exc.output)
-            if apps:
-                raise StepFailed(
-                    f"model changes without a migration in: {', '.join(apps)}", exc.output
-                ) from None
-            raise
-
-    def _row_survival(self, python: Path, url: str) -> None:
-        after = self.work_dir / "snapshot-after.json"
-        self._python(python, url, str(_PROBE), "after", str(self._before), str(after))
+    def _row_survival(self, step: dict, after: Path) -> StepResult:
+        if not step["ok"]:
+            return StepResult(
+                "row survival",
+                False,
+                step["seconds"],
+                failure.summarize(step["output"]),
+                step["output"][-_OUTPUT_KEPT:],
+            )
         findings = snapshot.compare(snapshot.load(self._before), snapshot.load(after))
-        if findings:
-            raise StepFailed("; ".join(findings), "\n".join(findings))
+        return StepResult(
+            "row survival", not findings, step["seconds"], "; ".join(findings), "\n".join(findings)
+        )
 
-    def _contract_tests(self, python: Path, url: str) -> None:
-        tests = self.deployment.contract_tests
-        if tests is None:
-            return  # nothing configured; the report says so in the README, not as a failure
-        ini = self.work_dir / "pytest.ini"
-        ini.write_text("[pytest]\n", encoding="utf-8")
-        host_dir = str(self.deployment.host_dir)
+
+class ContractTests:
+    """The host's contract tests, run with pytest from the current venv (once per rehearsal)."""
+
+    def __init__(
+        self,
+        deployment: Deployment,
+        databases: Databases,
+        new_python: Callable[[], Path],
+        work_dir: Path,
+    ) -> None:
+        self._deployment = deployment
+        self._databases = databases
+        self._new_python = new_python
+        self._work_dir = work_dir
+
+    def run(self) -> StepResult:
+        started = time.perf_counter()
+        tests = self._deployment.contract_tests
+        if tests is None:  # none configured: nothing to fail
+            return StepResult("contract tests", True, 0.0, "", "no contract tests configured")
+        self._work_dir.mkdir(parents=True, exist_ok=True)
         try:
-            self._python(
+            python = self._new_python()
+            # pytest-django makes its own test database from this one's name and settings
+            url = self._databases.create("contracts", self._work_dir)
+        except MonorelError as exc:
+            return _tool_failure("contract tests", time.perf_counter() - started, exc)
+        ini = self._work_dir / "pytest.ini"
+        ini.write_text("[pytest]\n", encoding="utf-8")
+        host_dir = str(self._deployment.host_dir)
+        try:
+            proc = _run_python(
                 python,
+                self._deployment,
                 url,
+                self._work_dir,
                 "-m",
                 "pytest",
                 "-q",
                 "-p",
                 "no:cacheprovider",
-                "-c",
+                "-c",  # our empty ini: the workspace's pytest config is not the deployment's
                 str(ini),
                 "--rootdir",
                 host_dir,
@@ -249,47 +256,68 @@ class Leg:
                 host_dir,
                 str(tests),
             )
-        except StepFailed as exc:
-            raise StepFailed(_pytest_summary(exc.output), exc.output) from None
-
-    # -- running commands in a venv ---------------------------------------------------------
-
-    @property
-    def _before(self) -> Path:
-        return self.work_dir / "snapshot-before.json"
-
-    def _django(self, python: Path, url: str, *args: str) -> str:
-        return self._python(python, url, "-m", "django", *args)
-
-    def _python(self, python: Path, url: str, *args: str) -> str:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            # the caller's virtualenv and Django settings must not leak into the leg
-            if key not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "DJANGO_SETTINGS_MODULE"}
-        }
-        env.update(
-            PYTHONPATH=os.pathsep.join(str(p) for p in self.deployment.pythonpath),
-            DJANGO_SETTINGS_MODULE=self.deployment.settings,
-            DATABASE_URL=url,
-            PYTHONUNBUFFERED="1",
+        finally:
+            with contextlib.suppress(MonorelError):
+                self._databases.drop(url)
+        seconds = time.perf_counter() - started
+        output = proc.stdout + proc.stderr
+        if proc.returncode == 0:
+            return StepResult("contract tests", True, seconds, "", output[-_OUTPUT_KEPT:])
+        return StepResult(
+            "contract tests", False, seconds, _pytest_summary(output), output[-_OUTPUT_KEPT:]
         )
-        try:
-            proc = subprocess.run(
-                [str(python), *args],
-                cwd=self.work_dir,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=_STEP_TIMEOUT,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise StepFailed(f"timed out after {_STEP_TIMEOUT}s", str(exc.output or "")) from None
-        output = proc.stdout + ("\n" + proc.stderr if proc.stderr else "")
-        if proc.returncode != 0:
-            raise StepFailed(failure.summarize(proc.stderr or proc.stdout), output)
-        return output
+
+
+def _timed(result: LegResult, name: str, action: Callable[[], Path]) -> Path | None:
+    started = time.perf_counter()
+    try:
+        value = action()
+    except MonorelError as exc:  # uv or git failed while making the venv
+        result.steps.append(_tool_failure(name, time.perf_counter() - started, exc))
+        return None
+    result.steps.append(StepResult(name, True, time.perf_counter() - started))
+    return value
+
+
+def _tool_failure(name: str, seconds: float, exc: MonorelError) -> StepResult:
+    return StepResult(
+        name, False, seconds, failure.summarize(exc.message), exc.message[-_OUTPUT_KEPT:]
+    )
+
+
+def _visible(step: str) -> str:
+    return "row survival" if step == "snapshot after" else step
+
+
+def _run_python(
+    python: Path, deployment: Deployment, url: str, cwd: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # the caller's virtualenv and Django settings must not leak into the leg
+        if key not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        PYTHONPATH=os.pathsep.join(str(p) for p in deployment.pythonpath),
+        DJANGO_SETTINGS_MODULE=deployment.settings,
+        DATABASE_URL=url,
+        PYTHONUNBUFFERED="1",
+    )
+    try:
+        return subprocess.run(
+            [str(python), *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        return subprocess.CompletedProcess(
+            exc.cmd, 124, "", f"timed out after {_TIMEOUT}s\n{exc.output or ''}"
+        )
 
 
 def _pytest_summary(output: str) -> str:

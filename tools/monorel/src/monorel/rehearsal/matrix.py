@@ -43,8 +43,11 @@ def run_legs(legs: Sequence[Leg], jobs: int) -> list[LegResult]:
         return list(pool.map(lambda leg: leg.run(), legs))
 
 
-def render(results: Sequence[LegResult], *, title: str) -> str:
-    """from-version x result x time, with the failing step and its error."""
+def render(results: Sequence[LegResult], *, title: str, steps: bool = False) -> str:
+    """from-version x result x time, with the failing step and its error.
+
+    ``steps`` adds each leg's step timings below the matrix (for benchmarking).
+    """
     header = ("from", "result", "time", "failed step", "error")
     rows = [
         (
@@ -62,7 +65,12 @@ def render(results: Sequence[LegResult], *, title: str) -> str:
         cells = [str(c).ljust(w) for c, w in zip(row[:4], widths, strict=True)]
         lines.append("  ".join([*cells, row[4]]).rstrip())
     passed = sum(r.ok for r in results)
-    lines.append(f"{passed} passed, {len(results) - passed} failed")
+    # not "N passed, N failed": CI log readers take that phrase for a test-runner summary
+    lines.append(f"legs: {passed} ok, {len(results) - passed} failed")
+    if steps:
+        for r in results:
+            timings = ", ".join(f"{s.name} {s.seconds:.2f}s" for s in r.steps)
+            lines.append(f"  {r.from_version}: {timings}")
     return "\n".join(lines)
 
 
