@@ -57,9 +57,9 @@ def check(ctx: CheckContext) -> list[Finding]:
 
 def references(tree: ast.Module, *, settings: bool) -> Iterator[Reference]:
     """String references in a module; in a settings module also its UPPERCASE settings."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            yield from _call_references(node)
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):  # source order
+        yield from _call_references(call)
     if settings:
         for stmt in tree.body:
             yield from _setting_references(stmt)

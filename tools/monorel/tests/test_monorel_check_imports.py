@@ -1,0 +1,152 @@
+"""MR-IMPORT: imports between members follow declared dependencies and public modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from monorel_check_support import copy_workspace, finding, run_check
+from monorel_workspaces import MemberSpec, sample_members, write, write_workspace
+
+PEOPLE = "packages/people-app/src/people_app"
+LEDGER = "packages/ledger-app/src/ledger_app"
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_workspace(tmp_path_factory.mktemp("pristine") / "ws", sample_members())
+
+
+@pytest.fixture
+def ws(pristine: Path, tmp_path: Path) -> Path:
+    return copy_workspace(pristine, tmp_path / "ws")
+
+
+def test_declared_imports_of_public_modules_pass(ws: Path) -> None:
+    # given the sample workspace: ledger_app.services imports people_app.api (declared)
+    # when
+    run = run_check(ws, "--rule", "imports")
+    # then
+    assert (run.code, run.findings) == (0, [])
+
+
+def test_import_of_an_undeclared_member_is_reported(ws: Path) -> None:
+    # given people-app importing ledger-app, which it does not declare
+    write(ws / PEOPLE / "reports.py", "import os\nfrom ledger_app.api import entry_label\n")
+    # when
+    run = run_check(ws, "--rule", "imports")
+    # then
+    assert run.code == 1
+    assert run.findings == [
+        finding(
+            "MR-IMPORT",
+            f"{PEOPLE}/reports.py",
+            2,
+            "people_app.reports imports ledger_app.api, but people-app does not declare "
+            "ledger-app in [project].dependencies",
+            'declare "ledger-app>=1.0.0,<2" in packages/people-app/pyproject.toml '
+            "(with ledger-app = { workspace = true } in [tool.uv.sources]), or remove the import",
+        )
+    ]
+
+
+def test_import_of_a_private_module_is_reported_also_under_type_checking(ws: Path) -> None:
+    # given ledger-app reaching into people_app.models, only for type checking
+    write(
+        ws / LEDGER / "typing_only.py",
+        """
+        from typing import TYPE_CHECKING
+
+        if TYPE_CHECKING:
+            from people_app.models import Person
+        """,
+    )
+    # when
+    run = run_check(ws, "--rule", "imports")
+    # then
+    assert run.findings == [
+        finding(
+            "MR-IMPORT",
+            f"{LEDGER}/typing_only.py",
+            4,
+            "ledger_app.typing_only imports people_app.models, which is not a public module "
+            "of people-app (public: people_app.api)",
+            "import it from people_app.api (export it there if it is missing), or list the "
+            "module in [tool.monorel.packages.people-app] public-modules",
+        )
+    ]
+
+
+def test_public_modules_are_configurable_per_package(ws: Path) -> None:
+    # given people_app.models declared public for people-app, and ledger importing it
+    pyproject = ws / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + '\n[tool.monorel.packages.people-app]\npublic-modules = ["api", "models"]\n'
+    )
+    write(ws / LEDGER / "lookups.py", "def find():\n    from people_app.models import Person\n")
+    # when
+    run = run_check(ws, "--rule", "imports")
+    # then
+    assert (run.code, run.findings) == (0, [])
+
+
+def test_a_library_importing_the_host_is_reported(ws: Path) -> None:
+    # given ledger-app importing the host's gateway
+    write(ws / LEDGER / "hooks.py", "from shop.gateways import FakeGateway\n")
+    # when
+    run = run_check(ws, "--rule", "MR-IMPORT")
+    # then
+    assert run.findings == [
+        finding(
+            "MR-IMPORT",
+            f"{LEDGER}/hooks.py",
+            1,
+            "ledger_app.hooks imports shop.gateways: library ledger-app may not depend on "
+            "the host shop",
+            "invert the dependency: define the interface in ledger-app and let shop plug its "
+            "implementation in through a setting",
+        )
+    ]
+
+
+def test_tools_are_checked_only_where_they_import_libraries(tmp_path: Path) -> None:
+    # given two tool members: one imports the other (fine), one imports a library undeclared
+    members = [
+        *sample_members(),
+        MemberSpec("lint-kit", directory="tools", django_app=False, role="tool"),
+        MemberSpec(
+            "release-kit",
+            directory="tools",
+            django_app=False,
+            role="tool",
+            modules={"cli.py": "import lint_kit\nimport people_app.api\n"},
+        ),
+    ]
+    ws = write_workspace(tmp_path / "ws", members)
+    # when
+    run = run_check(ws, "--rule", "imports")
+    # then
+    assert run.findings == [
+        finding(
+            "MR-IMPORT",
+            "tools/release-kit/src/release_kit/cli.py",
+            2,
+            "release_kit.cli imports people_app.api, but release-kit does not declare "
+            "people-app in [project].dependencies",
+            'declare "people-app>=1.0.0,<2" in tools/release-kit/pyproject.toml '
+            "(with people-app = { workspace = true } in [tool.uv.sources]), or remove the import",
+        )
+    ]
+
+
+def test_an_unparsable_module_is_reported_not_crashed_on(ws: Path) -> None:
+    # given a module with a syntax error
+    write(ws / PEOPLE / "broken.py", "def oops(:\n")
+    # when
+    run = run_check(ws, "--rule", "imports")
+    # then
+    assert run.code == 1
+    assert [(f["rule"], f["path"], f["line"]) for f in run.findings] == [
+        ("MR-IMPORT", f"{PEOPLE}/broken.py", 1)
+    ]
