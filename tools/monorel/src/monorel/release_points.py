@@ -51,8 +51,8 @@ def last_release(ws: Workspace, member: Member) -> ReleasePoint | None:
 
 
 def _history_points(ws: Workspace, member: Member) -> list[ReleasePoint]:
-    if not git.is_repository(ws.root):
-        return []
+    if not git.is_repository(ws.root) or not git.ref_exists(ws.root, "HEAD"):
+        return []  # no repository, or one without commits yet: nothing was released
     rel = member.pyproject.relative_to(ws.root).as_posix()
     points: list[ReleasePoint] = []
     previous_version: str | None = None
