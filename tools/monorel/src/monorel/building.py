@@ -24,6 +24,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
+from monorel import state_dir
 from monorel.adapters import git, twine, uv
 from monorel.errors import ArtifactCheckFailed, UsageError
 from monorel.workspace import Member, Workspace
@@ -75,6 +76,7 @@ def releasable(ws: Workspace, names: list[str] | None = None) -> list[Member]:
 
 def build(ws: Workspace, member: Member) -> BuiltPackage:
     """Build ``member`` and verify the result; raise ``ArtifactCheckFailed`` on a mismatch."""
+    state_dir.ensure(ws.state_dir)
     files = uv.build(ws.root, member.name, out_dir(ws, member))
     wheels = [f for f in files if f.suffix == ".whl"]
     sdists = [f for f in files if f.name.endswith(".tar.gz")]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from monorel import state_dir
 from monorel.adapters import devpi
 from monorel.errors import UsageError
 from monorel.workspace import Workspace
@@ -91,6 +92,7 @@ def up(server: EmbeddedDevpi, *, port: int) -> tuple[Status, bool]:
     Returns the status and whether this call started the server. Idempotent.
     """
     started = False
+    state_dir.ensure(server.home.parent)
     current = status(server)
     if not current.running:
         _clear_stale(server)

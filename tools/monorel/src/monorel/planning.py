@@ -130,10 +130,12 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
     for member in ws.topological_order():
         if not member.released:
             continue
-        point = release_points.last_release(ws, member) if since is None else None
+        point = _release_point(ws, member) if since is None else None
         base = since or (point.commit if point else None)
         changed = _changed_files(ws, member, base)
         pending = pending_fragments(ws, member)
+        if since is not None and not changed:
+            pending = []  # --since: only what changed after REF releases on its own
         moved_deps = [
             dep
             for dep, req in ws.workspace_requirements(member).items()
@@ -235,7 +237,8 @@ def _dependents(ws: Workspace, member: Member, next_version: str | None) -> list
     if next_version is None:
         return []
     changes = []
-    for dependent in ws.dependents(member.name):
+    dependents = ws.topological_order([d.name for d in ws.dependents(member.name)])
+    for dependent in dependents:
         req = ws.workspace_requirements(dependent)[member.name]
         old = _raw_requirement(dependent, member.name)
         changes.append(
@@ -257,6 +260,12 @@ def _raw_requirement(member: Member, dependency: str) -> str:
         if canonicalize_name(Requirement(raw).name) == dependency:
             return raw
     raise KeyError(dependency)
+
+
+def _release_point(ws: Workspace, member: Member) -> release_points.ReleasePoint | None:
+    if not git.is_repository(ws.root):
+        return None
+    return release_points.last_release(ws, member)
 
 
 def _changed_files(ws: Workspace, member: Member, base: str | None) -> list[str]:

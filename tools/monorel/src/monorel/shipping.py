@@ -31,7 +31,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 from rich.console import Console
 
-from monorel import building, embedded_devpi, planning, publishing
+from monorel import building, embedded_devpi, planning, publishing, state_dir
 from monorel.adapters import git, pip, python
 from monorel.errors import ConfigError, ConsumerCheckFailed, MonorelError
 from monorel.workspace import Member, Workspace
@@ -215,7 +215,7 @@ def run_consumer(
             shutil.copytree(contracts, project / "contracts", ignore=_TEMPLATE_SKIP)
             python.create_venv(venv)
         test_requirements = project / "requirements-test.txt"
-        wheelhouse = ws.state_dir / "wheelhouse"
+        wheelhouse = state_dir.ensure(ws.state_dir) / "wheelhouse"
         with steps.step("consumer: third-party wheels into the wheelhouse"):
             _fill_wheelhouse(ws, venv, wheelhouse, test_requirements)
         with steps.step("consumer: pip install -r requirements.txt from devpi"):

@@ -45,7 +45,9 @@ class Release:
 
 def preflight(ws: Workspace, plan: Plan) -> None:
     """Refuse, before anything is written, what `apply` could not finish."""
-    dirty = git.dirty_paths(ws.root)
+    # monorel's own state dir (builds, devpi) is not part of the tree being released
+    state = ws.state_dir.as_posix().removeprefix(ws.root.as_posix()).strip("/") + "/"
+    dirty = [p for p in git.dirty_paths(ws.root) if not p.startswith(state)]
     if dirty:
         shown = ", ".join(dirty[:10]) + (" ..." if len(dirty) > 10 else "")
         raise DirtyTreeError(
