@@ -14,13 +14,16 @@ from monorel.workspace import Member
 _STRING = re.compile(r"""(["'])(.*?)\1""")
 
 
-def requirement_line(member: Member, dependency: str) -> int:
-    """Line of ``dependency`` in the member's ``[project].dependencies``; else of ``[project]``."""
+def requirement_line(member: Member, dependency: str, exact: Requirement | None = None) -> int:
+    """Line of ``dependency`` in the member's ``[project]`` dependencies or an extra's list
+    (preferring the line that is ``exact``ly that requirement); else the line of ``[project]``.
+    """
     wanted = canonicalize_name(dependency)
     lines = member.pyproject.read_text(encoding="utf-8").splitlines()
     table = ""
     in_dependencies = False
     project_line = 1
+    by_name = 0  # the first line naming the dependency, when ``exact`` is not found
     for number, raw in enumerate(lines, start=1):
         line = raw.split("#", 1)[0].strip()
         if line.startswith("["):
@@ -29,21 +32,25 @@ def requirement_line(member: Member, dependency: str) -> int:
             if table == "project":
                 project_line = number
             continue
-        if table != "project":
-            continue
-        if re.match(r"dependencies\s*=", line):
+        if table == "project" and re.match(r"dependencies\s*=", line):
             in_dependencies = True
+        elif table == "project.optional-dependencies" and re.match(r"[\w.\"'-]+\s*=", line):
+            in_dependencies = True  # an extra's list: also shipped as Requires-Dist
         if not in_dependencies:
             continue
         for _, text in _STRING.findall(line):
             try:
-                if canonicalize_name(Requirement(text).name) == wanted:
-                    return number
+                found = Requirement(text)
             except InvalidRequirement:
                 continue
-        if "]" in line:
+            if canonicalize_name(found.name) != wanted:
+                continue
+            if exact is None or found == exact:
+                return number
+            by_name = by_name or number
+        if "]" in _STRING.sub("", line):  # the array closes (not "pkg[extra]")
             in_dependencies = False
-    return project_line
+    return by_name or project_line
 
 
 def suggested_range(dependency: Member) -> str:

@@ -74,7 +74,7 @@ def _unbounded(
         return None
     return Finding(
         path=ctx.rel(member.pyproject),
-        line=requirement_line(member, name),
+        line=requirement_line(member, name, requirement),
         rule=RULE,
         message=(
             f'{member.name} requires "{requirement}" with {problem} in {source}: '

@@ -43,7 +43,7 @@ def check(ctx: CheckContext) -> list[Finding]:
                         )
                     )
                     continue
-                wanted, what = point.version, f"its last release ({point.source} {point.ref[:12]})"
+                wanted, what = point.version, f"its last release, {point.source} {point.ref[:12]}"
             pins = [s for s in requirement.specifier if s.operator in ("==", "===")]
             pinned = pins[0].version if len(pins) == 1 and len(requirement.specifier) == 1 else None
             if pinned == wanted:
