@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from io import StringIO
 from pathlib import Path
 
@@ -23,6 +24,9 @@ def test_host_settings_default_database_is_sqlite_in_apps_host() -> None:
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert config["NAME"] == str(HOST_DIR / "db.sqlite3")
     assert config["OPTIONS"] == {"transaction_mode": "IMMEDIATE"}
+    assert config["TEST"] == {
+        "NAME": str(Path(tempfile.gettempdir()) / f"host-tests-{os.getpid()}.sqlite3")
+    }
 
 
 def test_host_settings_host_data_dir_moves_the_sqlite_file(tmp_path: Path) -> None:
@@ -49,7 +53,8 @@ def test_host_settings_postgres_url() -> None:
         "PORT": 6543,
     }
     assert config["CONN_MAX_AGE"] == 60
-    assert "OPTIONS" not in config or "transaction_mode" not in config["OPTIONS"]
+    assert "transaction_mode" not in config.get("OPTIONS", {})
+    assert "TEST" not in config
 
 
 def test_host_settings_sqlite_url_keeps_immediate_transactions(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ Pure functions over a mapping, so they are tested without touching ``os.environ`
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -84,4 +86,10 @@ def database_config(environ: Mapping[str, str]) -> dict[str, Any]:
         raise EnvError(f"DATABASE_URL is not usable: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config.setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+        # Django's default SQLite test database is shared-cache memory, where a second writer
+        # fails at once with "database table is locked" instead of waiting; a file (one per
+        # process, so concurrent runs do not clash) makes tests see real locking
+        config["TEST"] = {
+            "NAME": str(Path(tempfile.gettempdir()) / f"host-tests-{os.getpid()}.sqlite3")
+        }
     return config
