@@ -212,19 +212,34 @@ def test_host_api_create_invoice_bad_input_changes_nothing(
 
 
 @pytest.mark.parametrize(
-    ("currency", "code", "status"),
-    [("E1R", "billing.invalid_currency", 400)],
+    ("change", "code"),
+    [
+        ({"currency": "E1R"}, "billing.invalid_currency"),
+        ({"currency": "eur"}, "billing.invalid_currency"),
+        ({"account_id": -1}, "billing.invalid_data"),
+        (
+            {"lines": [{"description": "Seat", "quantity": 0, "unit_price": "1.00"}]},
+            "billing.invalid_amount",
+        ),
+        (
+            {"lines": [{"description": "Seat", "quantity": 1, "unit_price": "1.001"}]},
+            "billing.invalid_amount",
+        ),
+        (
+            {"lines": [{"description": "Seat", "quantity": 1, "unit_price": "-1.00"}]},
+            "billing.invalid_amount",
+        ),
+    ],
 )
-def test_host_api_create_invoice_domain_refusals(
-    api, row_counts, account_id, currency, code, status
-) -> None:
+def test_host_api_create_invoice_domain_refusals(api, row_counts, account_id, change, code) -> None:
+    # given input the host passes on and billing refuses
     before = row_counts()
+    payload = {"account_id": account_id, "currency": "EUR", "lines": LINES, **change}
 
-    got_status, body = api.post(
-        "/api/invoices", {"account_id": account_id, "currency": currency, "lines": LINES}
-    )
+    # when it is posted, then the domain's code comes back as a 400 and nothing was written
+    status, body = api.post("/api/invoices", payload)
 
-    assert (got_status, body["error"]["code"]) == (status, code)
+    assert (status, body["error"]["code"]) == (400, code)
     assert row_counts() == before
 
 
