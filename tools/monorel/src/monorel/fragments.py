@@ -108,7 +108,8 @@ def _problem(path: Path, known: tuple[str, ...], orphan_prefix: str) -> Fragment
     candidate = "+" + name[len(orphan_prefix) :] if orphan else name
     match = _NAME.match(candidate)
     if match is None:
-        if _NAME.match(f"{candidate}.md"):
+        without_extension = _NAME.match(f"{candidate}.md")
+        if without_extension and without_extension["type"] in known:
             return InvalidFragment(path, "no .md extension", f"rename it to {name}.md")
         return InvalidFragment(path, "not a fragment name", f"rename it to {shape}")
     if match["type"] not in known:

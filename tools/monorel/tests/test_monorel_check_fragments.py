@@ -1,0 +1,182 @@
+"""MR-FRAGMENT and ``monorel.fragments``: changed members carry valid towncrier fragments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from monorel import fragments, workspace
+from monorel.errors import FragmentError
+from monorel_check_support import copy_workspace, finding, run_check
+from monorel_workspaces import commit_all, git, sample_members, write, write_workspace
+
+PEOPLE = "packages/people-app"
+LEDGER = "packages/ledger-app"
+TYPES = "breaking, feature, bugfix, migration, doc, misc"
+SHAPE = f"<slug>.<type>.md or +<slug>.<type>.md, <type> one of: {TYPES}"
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_workspace(tmp_path_factory.mktemp("pristine") / "ws", sample_members())
+
+
+@pytest.fixture
+def ws(pristine: Path, tmp_path: Path) -> Path:
+    return copy_workspace(pristine, tmp_path / "ws")
+
+
+def _touch_api(ws: Path, member: str = PEOPLE) -> None:
+    api = next((ws / member / "src").glob("*/api.py"))
+    api.write_text(api.read_text() + "\n# changed\n")
+
+
+def test_unchanged_members_need_no_fragment(ws: Path) -> None:
+    # given the workspace exactly as released (history: every member at its first version)
+    # when
+    run = run_check(ws, "--rule", "fragments")
+    # then
+    assert (run.code, run.findings) == (0, [])
+
+
+def test_a_change_since_the_release_point_without_fragment_is_reported(ws: Path) -> None:
+    # given people-app's api changed (uncommitted) since its release point
+    released = git(ws, "rev-parse", "HEAD")
+    _touch_api(ws)
+    # when
+    run = run_check(ws, "--rule", "fragments")
+    # then
+    assert run.code == 1
+    assert run.findings == [
+        finding(
+            "MR-FRAGMENT",
+            f"{PEOPLE}/changelog.d",
+            None,
+            f"people-app changed since its release 1.0.0 (history {released[:12]}) "
+            f"({PEOPLE}/src/people_app/api.py) but has no fragment",
+            f"add {PEOPLE}/changelog.d/<slug>.<type>.md describing the change (types: {TYPES})",
+        )
+    ]
+
+
+def test_a_valid_fragment_satisfies_the_rule(ws: Path) -> None:
+    # given the change and a fragment for it (an orphan one, with a counter)
+    _touch_api(ws)
+    write(ws / PEOPLE / "changelog.d/+title-case.feature.2.md", "display_name title-cases.\n")
+    # when
+    run = run_check(ws, "--rule", "fragments")
+    # then
+    assert (run.code, run.findings) == (0, [])
+
+
+def test_invalid_fragments_are_reported_and_do_not_count(ws: Path) -> None:
+    # given a change and only invalid fragments
+    _touch_api(ws)
+    changelog = ws / PEOPLE / "changelog.d"
+    write(changelog / "notes.txt", "x\n")
+    write(changelog / "12.feat.md", "x\n")
+    write(changelog / "12.bugfix", "x\n")
+    write(changelog / "13.doc.md", "  \n")
+    write(changelog / "README.md", "ignored, as towncrier does\n")
+    # when
+    run = run_check(ws, "--rule", "fragments")
+    # then
+    invalid = "invalid fragment of people-app: "
+    assert [(f["path"], f["message"], f["fix"]) for f in run.findings] == [
+        (
+            f"{PEOPLE}/changelog.d",
+            "people-app changed since its release 1.0.0 (history "
+            f"{git(ws, 'rev-parse', 'HEAD')[:12]}) ({PEOPLE}/src/people_app/api.py) "
+            "but has no fragment",
+            f"add {PEOPLE}/changelog.d/<slug>.<type>.md describing the change (types: {TYPES})",
+        ),
+        (
+            f"{PEOPLE}/changelog.d/12.bugfix",
+            invalid + "no .md extension",
+            "rename it to 12.bugfix.md",
+        ),
+        (
+            f"{PEOPLE}/changelog.d/12.feat.md",
+            invalid + "unknown fragment type 'feat'",
+            f"rename it to {SHAPE}",
+        ),
+        (
+            f"{PEOPLE}/changelog.d/13.doc.md",
+            invalid + "empty fragment",
+            "write the changelog entry into it",
+        ),
+        (
+            f"{PEOPLE}/changelog.d/notes.txt",
+            invalid + "not a fragment name",
+            f"rename it to {SHAPE}",
+        ),
+    ]
+
+
+def test_since_compares_with_the_merge_base_of_a_branch(ws: Path) -> None:
+    # given a feature branch whose commit changes ledger-app only
+    git(ws, "checkout", "-q", "-b", "feature")
+    _touch_api(ws, LEDGER)
+    commit_all(ws, "ledger: change")
+    base = git(ws, "merge-base", "main", "HEAD")
+    # when
+    run = run_check(ws, "--rule", "fragments", "--since", "main")
+    # then
+    assert run.findings == [
+        finding(
+            "MR-FRAGMENT",
+            f"{LEDGER}/changelog.d",
+            None,
+            f"ledger-app changed since main (merge base {base[:12]}) "
+            f"({LEDGER}/src/ledger_app/api.py) but has no fragment",
+            f"add {LEDGER}/changelog.d/<slug>.<type>.md describing the change (types: {TYPES})",
+        )
+    ]
+    # and with a fragment committed on the branch, the check passes
+    write(ws / LEDGER / "changelog.d/7.misc.md", "Comment.\n")
+    commit_all(ws, "ledger: fragment")
+    assert run_check(ws, "--rule", "fragments", "--since", "main").findings == []
+
+
+def test_a_release_tag_moves_the_release_point(ws: Path) -> None:
+    # given a committed change to people-app, then a release tag on that commit
+    _touch_api(ws)
+    tagged = commit_all(ws, "people: change")
+    git(ws, "tag", "people-app-v1.0.0", tagged)
+    # when
+    run = run_check(ws, "--rule", "fragments")
+    # then the change is part of the release: no fragment needed
+    assert (run.code, run.findings) == (0, [])
+
+
+def test_collect_returns_valid_fragments_and_refuses_invalid_ones(ws: Path) -> None:
+    # given one valid fragment each of the two shapes
+    changelog = ws / PEOPLE / "changelog.d"
+    write(changelog / "42.feature.md", "Add display_name.\n")
+    write(changelog / "+cleanup.misc.1.md", "Tidy.\n")
+    member = workspace.load(ws).member("people-app")
+    # when
+    found = fragments.collect(member)
+    # then
+    assert [(f.path.name, f.slug, f.type, f.counter, f.orphan, f.text) for f in found] == [
+        ("+cleanup.misc.1.md", "cleanup", "misc", 1, True, "Tidy.\n"),
+        ("42.feature.md", "42", "feature", 0, False, "Add display_name.\n"),
+    ]
+    # and when an invalid one joins them, collect raises naming it
+    write(changelog / "43.feat.md", "x\n")
+    with pytest.raises(FragmentError) as raised:
+        fragments.collect(member)
+    assert raised.value.message == f"{changelog / '43.feat.md'}: unknown fragment type 'feat'"
+    assert raised.value.fix == f"rename it to {SHAPE}"
+
+
+def test_types_default_to_towncrier_s_when_none_are_configured(tmp_path: Path) -> None:
+    # given a member without [[tool.towncrier.type]] tables
+    ws = write_workspace(tmp_path / "ws", sample_members()[:1], commit=None)
+    pyproject = ws / PEOPLE / "pyproject.toml"
+    text = pyproject.read_text()
+    pyproject.write_text(text[: text.index("\n[[tool.towncrier.type]]")] + "\n")
+    # when
+    types = fragments.types(workspace.load(ws).member("people-app"))
+    # then
+    assert types == ("feature", "bugfix", "doc", "removal", "misc")
