@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -29,6 +30,14 @@ _QUANTITY_MAX = 1_000_000
 
 def invoice_number(pk: int) -> str:
     return f"INV-{pk:06d}"
+
+
+# how long an issued invoice may stay unpaid; migration 0002 backfills with the same rule
+PAYMENT_TERMS = datetime.timedelta(days=30)
+
+
+def due_date_for(issued_at: datetime.datetime) -> datetime.date:
+    return issued_at.astimezone(datetime.UTC).date() + PAYMENT_TERMS
 
 
 def _clean_account_id(account_id: object) -> int:
@@ -105,7 +114,8 @@ def issue_invoice(*, invoice_id: int) -> InvoiceRef:
             raise AccountNotBillable(f"account {invoice.account_id} is not billable")
         invoice.status = InvoiceStatus.OPEN
         invoice.issued_at = timezone.now()
-        invoice.save(update_fields=["status", "issued_at"])
+        invoice.due_date = due_date_for(invoice.issued_at)
+        invoice.save(update_fields=["status", "issued_at", "due_date"])
         emit_after_commit(invoice)
     return invoice_ref(invoice)
 

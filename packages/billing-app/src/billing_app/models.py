@@ -31,6 +31,8 @@ class Invoice(models.Model):
     amount_paid = models.DecimalField(**MONEY, default=Decimal("0.00"))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     issued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # set by issue(): the UTC date of issued_at + PAYMENT_TERMS; None for drafts (since 1.1.0)
+    due_date = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
