@@ -9,7 +9,9 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # the command ran and found violations / a failed leg / a refused release
 EXIT_USAGE = 2  # bad arguments or configuration: nothing was done
-EXIT_TOOL = 3  # an external tool (uv, git, devpi, pip, towncrier) failed: nothing was left half-done
+EXIT_TOOL = (
+    3  # an external tool (uv, git, devpi, pip, towncrier) failed: nothing was left half-done
+)
 
 
 class MonorelError(Exception):

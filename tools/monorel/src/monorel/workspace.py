@@ -234,9 +234,7 @@ def _read_member(root: Path, directory: Path, config: Config, overrides: dict[st
             ) from exc
     override = overrides.get(name, {})
     import_name, package_dir = _import_package(directory, data, name)
-    role = override.get("role") or (
-        "library" if (package_dir / "apps.py").is_file() else "tool"
-    )
+    role = override.get("role") or ("library" if (package_dir / "apps.py").is_file() else "tool")
     if role not in _ROLES:
         raise ConfigError(
             f"[tool.monorel.packages.{name}] role = {role!r} is not valid",
