@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ from pathlib import Path
 from monorel.errors import ToolError
 
 _CHILD = Path(__file__).with_name("_django_child.py")
+_PYCACHE = str(
+    Path(tempfile.gettempdir()) / f"monorel-pycache-{os.getuid() if hasattr(os, 'getuid') else 0}"
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,9 @@ def _run(
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([*map(str, pythonpath), *([existing] if existing else [])]),
-        "PYTHONDONTWRITEBYTECODE": "1",
+        # bytecode goes to a cache of its own: the member trees stay untouched, and Django's
+        # modules are not compiled again on every run
+        "PYTHONPYCACHEPREFIX": os.environ.get("PYTHONPYCACHEPREFIX") or _PYCACHE,
     }
     payload = json.dumps([{"settings": j.settings, "labels": list(j.labels)} for j in jobs])
     fix = "run `python -m django makemigrations --check --dry-run` under the member's settings"

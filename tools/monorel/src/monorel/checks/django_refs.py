@@ -31,6 +31,10 @@ SUMMARY = (
 _RELATION_FIELDS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 _NAME = re.compile(r"^[A-Za-z_]\w*$")
+_TRIGGERS = re.compile(
+    r"ForeignKey|OneToOneField|ManyToManyField|get_model|get_app_config|include|import_string"
+    r"|import_module"
+)
 
 
 @dataclass(frozen=True)
@@ -45,10 +49,13 @@ def check(ctx: CheckContext) -> list[Finding]:
     findings: list[Finding] = []
     for member in ctx.ws.members.values():
         for path in _files(ctx, member):
+            settings = _is_settings(ctx, member, path)
+            if not settings and not _TRIGGERS.search(path.read_text(encoding="utf-8")):
+                continue  # cheap pre-filter: no call that could make a reference
             tree = ctx.parse(path)
             if isinstance(tree, SyntaxError):
                 continue  # MR-IMPORT reports unparsable modules
-            for ref in references(tree, settings=_is_settings(ctx, member, path)):
+            for ref in references(tree, settings=settings):
                 finding = _violation(ctx, member, path, ref)
                 if finding is not None:
                     findings.append(finding)
