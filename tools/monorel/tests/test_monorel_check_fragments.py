@@ -128,7 +128,7 @@ def test_since_compares_with_the_merge_base_of_a_branch(ws: Path) -> None:
             f"{LEDGER}/changelog.d",
             None,
             f"ledger-app changed since main (merge base {base[:12]}) "
-            f"({LEDGER}/src/ledger_app/api.py) but has no fragment",
+            f"({LEDGER}/src/ledger_app/api.py) but adds no fragment",
             f"add {LEDGER}/changelog.d/<slug>.<type>.md describing the change (types: {TYPES})",
         )
     ]
@@ -136,6 +136,25 @@ def test_since_compares_with_the_merge_base_of_a_branch(ws: Path) -> None:
     write(ws / LEDGER / "changelog.d/7.misc.md", "Comment.\n")
     commit_all(ws, "ledger: fragment")
     assert run_check(ws, "--rule", "fragments", "--since", "main").findings == []
+
+
+def test_since_counts_only_fragments_the_branch_adds(ws: Path) -> None:
+    # given an unreleased fragment already on main, then a branch changing people-app again
+    _touch_api(ws)
+    write(ws / PEOPLE / "changelog.d/1.feature.md", "Earlier change.\n")
+    commit_all(ws, "people: change with fragment")
+    git(ws, "checkout", "-q", "-b", "feature")
+    _touch_api(ws)
+    commit_all(ws, "people: another change")
+    # when
+    run = run_check(ws, "--rule", "fragments", "--since", "main")
+    # then the old fragment does not describe the branch's change
+    assert [(f["path"], f["message"].split(" (")[0]) for f in run.findings] == [
+        (f"{PEOPLE}/changelog.d", "people-app changed since main")
+    ]
+    assert run.findings[0]["message"].endswith("but adds no fragment")
+    # and without --since (against the release point) the present fragment suffices
+    assert run_check(ws, "--rule", "fragments").findings == []
 
 
 def test_a_release_tag_moves_the_release_point(ws: Path) -> None:

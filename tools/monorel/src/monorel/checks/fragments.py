@@ -1,9 +1,11 @@
 """MR-FRAGMENT: a member changed since its release point carries a valid towncrier fragment.
 
 The release point is the member's last release (``release_points.last_release``: tag,
-else the commit that set its version), or, with ``--since REF``, the merge base of REF
-and HEAD (what a pull-request check compares with). Changes count committed or not,
-untracked files included, except in the fragment directory itself. Every member with a
+else the commit that set its version); any fragment present then counts, since towncrier
+consumes fragments at release. With ``--since REF`` (a pull-request check) the base is
+the merge base of REF and HEAD, and only a fragment added or edited since then counts.
+Changes count committed or not, untracked files included, except in the fragment
+directory itself. Every member with a
 fragment directory or a ``[tool.towncrier]`` table is checked, and every released one;
 invalid fragment names and unknown types are findings wherever they are.
 """
@@ -41,9 +43,7 @@ def check(ctx: CheckContext) -> list[Finding]:
                     fix=bad.fix,
                 )
             )
-        if found.fragments:
-            continue
-        finding = _missing(ctx, member, base)
+        finding = _missing(ctx, member, base, found.fragments)
         if finding is not None:
             findings.append(finding)
     return findings
@@ -67,7 +67,14 @@ def _since_base(ctx: CheckContext) -> str | None:
     return git.merge_base(ctx.ws.root, ctx.since, "HEAD")
 
 
-def _missing(ctx: CheckContext, member: Member, since_base: str | None) -> Finding | None:
+def _missing(
+    ctx: CheckContext,
+    member: Member,
+    since_base: str | None,
+    present: tuple[fragments.Fragment, ...],
+) -> Finding | None:
+    if since_base is None and present:
+        return None  # fragments are consumed at release: any present one is unreleased
     if since_base is not None:
         base, described = since_base, f"since {ctx.since} (merge base {since_base[:12]})"
     else:
@@ -77,19 +84,19 @@ def _missing(ctx: CheckContext, member: Member, since_base: str | None) -> Findi
         base = point.commit
         described = f"since its release {point.version} ({point.source} {point.commit[:12]})"
     fragment_dir = ctx.rel(member.changelog_dir)
-    changed = [
-        p
-        for p in git.changed_files(ctx.ws.root, base, [member.relpath(ctx.ws.root)])
-        if not p.startswith(f"{fragment_dir}/")
-    ]
-    if not changed:
+    changed = git.changed_files(ctx.ws.root, base, [member.relpath(ctx.ws.root)])
+    code = [p for p in changed if not p.startswith(f"{fragment_dir}/")]
+    if not code:
         return None
-    shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+    if since_base is not None and any(ctx.rel(f.path) in changed for f in present):
+        return None  # a pull request adds (or edits) its own fragment
+    shown = ", ".join(code[:3]) + (f" and {len(code) - 3} more" if len(code) > 3 else "")
+    missing = "adds no fragment" if since_base is not None else "has no fragment"
     return Finding(
         path=fragment_dir,
         line=None,
         rule=RULE,
-        message=f"{member.name} changed {described} ({shown}) but has no fragment",
+        message=f"{member.name} changed {described} ({shown}) but {missing}",
         fix=(
             f"add {fragment_dir}/<slug>.<type>.md describing the change "
             f"(types: {', '.join(fragments.types(member))})"
