@@ -9,6 +9,7 @@ import pytest
 from billing_app.api import InvoiceService
 from billing_app.models import Invoice, InvoiceStatus
 from billing_factories import InvoiceFactory, draft_invoice
+from django.urls import reverse
 
 migration = importlib.import_module("billing_app.migrations.0002_invoice_due_date")
 
@@ -113,3 +114,20 @@ def test_the_migration_commits_per_chunk_and_can_be_unapplied():
     run_python = migration.Migration.operations[1]
     assert run_python.reversible
     assert run_python.elidable
+
+
+@pytest.mark.django_db
+def test_the_invoice_admin_filters_by_due_date(admin_client):
+    # given one invoice due on 2024-05-01 and one without a due date
+    due = InvoiceFactory(status=InvoiceStatus.OPEN, issued_at=ISSUED, due_date=None)
+    migration.backfill_due_dates(Invoice, using="default")
+    undue = InvoiceFactory(status=InvoiceStatus.DRAFT)
+    # when
+    response = admin_client.get(
+        reverse("admin:billing_app_invoice_changelist"),
+        {"due_date__gte": "2024-05-01", "due_date__lt": "2024-05-02"},
+    )
+    # then
+    assert response.status_code == 200
+    assert due.number.encode() in response.content
+    assert undue.number.encode() not in response.content

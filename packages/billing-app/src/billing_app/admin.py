@@ -28,8 +28,16 @@ class PaymentInline(admin.TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    list_display = ["number", "account_id", "status", "currency", "total", "amount_paid"]
-    list_filter = ["status", "currency"]
+    list_display = [
+        "number",
+        "account_id",
+        "status",
+        "currency",
+        "total",
+        "amount_paid",
+        "due_date",
+    ]
+    list_filter = ["status", "currency", "due_date"]
     search_fields = ["number", "=account_id"]
     inlines = [InvoiceLineInline, PaymentInline]
 

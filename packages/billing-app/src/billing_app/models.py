@@ -36,6 +36,10 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # open invoices by due date: the admin's overdue view and dunning runs
+            models.Index(fields=["status", "due_date"], name="billing_inv_status_due_idx"),
+        ]
         constraints = [
             # the last line of defence against overpayment, below the service's checks
             models.CheckConstraint(
