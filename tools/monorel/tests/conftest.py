@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from monorel import embedded_devpi
 from monorel.building import BuiltPackage
-from monorel_release_support import SharedDevpi, build_all, load, start_shared_devpi
-from monorel_workspaces import sample_members, write_workspace
+from monorel_release_support import (
+    SharedDevpi,
+    build_all,
+    load,
+    release_members,
+    start_shared_devpi,
+)
+from monorel_workspaces import write_workspace
 
 
 @pytest.fixture(scope="session")
-def shared_devpi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedDevpi]:
+def release_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A throwaway git workspace: people-app <- ledger-app <- shop (host), with a template."""
+    return write_workspace(tmp_path_factory.mktemp("release-ws") / "ws", release_members())
+
+
+@pytest.fixture(scope="session")
+def shared_devpi(release_ws: Path) -> Iterator[SharedDevpi]:
     """One real devpi-server on 127.0.0.1 for the session, stopped by its pid at the end.
 
-    It lives in the state dir of a throwaway sample workspace, so monorel finds its
-    upload credentials there like it does for `monorel devpi up` in a checkout.
+    It lives in the state dir of ``release_ws``, so monorel finds its upload
+    credentials there as it does after `monorel devpi up` in a checkout.
     """
-    root = write_workspace(tmp_path_factory.mktemp("release-ws") / "ws", sample_members())
-    shared = start_shared_devpi(load(root))
+    shared = start_shared_devpi(load(release_ws))
     try:
         yield shared
     finally:
@@ -27,6 +39,6 @@ def shared_devpi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedDev
 
 
 @pytest.fixture(scope="session")
-def sample_built(shared_devpi: SharedDevpi) -> list[BuiltPackage]:
-    """people-app and ledger-app 1.0.0 of the shared workspace, built and verified once."""
-    return build_all(shared_devpi.ws)
+def release_built(release_ws: Path) -> list[BuiltPackage]:
+    """people-app and ledger-app 1.0.0 of ``release_ws``, built and verified once."""
+    return build_all(load(release_ws))

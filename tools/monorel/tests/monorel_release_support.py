@@ -19,7 +19,7 @@ from monorel.adapters import devpi
 from monorel.building import BuiltPackage
 from monorel.embedded_devpi import EmbeddedDevpi
 from monorel.workspace import Workspace
-from monorel_workspaces import GIT_ENV
+from monorel_workspaces import GIT_ENV, MemberSpec, sample_members
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -41,6 +41,16 @@ class SharedDevpi:
 
     def credentials(self) -> publishing.Credentials:
         return publishing.basic_credentials("tests", self.auth.user, self.auth.password)
+
+
+TEMPLATE = "templates/people_app/card.html"
+
+
+def release_members() -> list[MemberSpec]:
+    """``sample_members()`` with a template in people-app (package data the wheel must carry)."""
+    members = sample_members()
+    members[0].modules[TEMPLATE] = "<p>{{ person.name }}</p>\n"
+    return members
 
 
 def free_port() -> int:

@@ -68,7 +68,7 @@ def releasable(ws: Workspace, names: list[str] | None = None) -> list[Member]:
             raise UsageError(
                 f"not released by monorel: {', '.join(unreleased)}",
                 fix="build one of the released packages: "
-                + ", ".join(m.name for m in ws.members.values() if m.released),
+                + ", ".join(m.name for m in ws.topological_order() if m.released),
             )
         return ws.topological_order([m.name for m in members])
     return [m for m in ws.topological_order() if m.released]

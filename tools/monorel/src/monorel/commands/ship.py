@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
             "monorel ship needs --local",
             fix="run `monorel ship --local`; a real index is fed by `monorel publish --index URL`",
         )
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     console.print(f"[bold]monorel ship --local[/bold] in {ws.root}")
     report = shipping.ship_local(
         ws,

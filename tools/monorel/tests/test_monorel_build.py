@@ -1,0 +1,110 @@
+"""`monorel build`: uv build --no-sources per package, then the wheel is verified (real uv,
+real twine); a wheel that does not match its pyproject, tag or package data is refused."""
+
+from __future__ import annotations
+
+import email.parser
+import zipfile
+from pathlib import Path
+
+import pytest
+from monorel import building
+from monorel.building import BuiltPackage
+from monorel.cli import main
+from monorel.errors import ArtifactCheckFailed
+from monorel_release_support import TEMPLATE, git_out, load, release_members
+from monorel_workspaces import write_workspace
+
+
+def _wheel(built: BuiltPackage) -> tuple[set[str], email.message.Message]:
+    with zipfile.ZipFile(built.wheel.path) as zf:
+        names = set(zf.namelist())
+        meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        return names, email.parser.Parser().parsestr(zf.read(meta).decode())
+
+
+def test_build_writes_verified_distributions_with_their_package_data(
+    release_ws: Path, release_built: list[BuiltPackage]
+) -> None:
+    # then (release_built ran `building.build` for every released package, in order)
+    people, ledger = release_built
+    state = release_ws / ".monorel" / "dist"
+    assert [(b.name, b.version) for b in release_built] == [
+        ("people-app", "1.0.0"),
+        ("ledger-app", "1.0.0"),
+    ]
+    assert sorted(p.name for p in (state / "people-app").glob("people_app-*")) == [
+        "people_app-1.0.0-py3-none-any.whl",
+        "people_app-1.0.0.tar.gz",
+    ]
+    names, _ = _wheel(people)
+    assert {"people_app/migrations/0001_initial.py", f"people_app/{TEMPLATE}"} <= names
+    # --no-sources: the declared range, not a workspace path
+    _, metadata = _wheel(ledger)
+    assert metadata.get_all("Requires-Dist") == ["people-app<2,>=1.0"]
+    # the state dir keeps itself out of git
+    assert git_out(release_ws, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_build_refuses_a_wheel_that_lacks_templates(tmp_path: Path) -> None:
+    # given a hatch config that leaves the HTML templates out of the wheel
+    root = write_workspace(tmp_path / "ws", release_members())
+    pyproject = root / "packages/people-app/pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'packages = ["src/people_app"]\n',
+            'packages = ["src/people_app"]\nexclude = ["*.html"]\n',
+        )
+    )
+    ws = load(root)
+
+    # when / then
+    with pytest.raises(ArtifactCheckFailed) as refused:
+        building.build(ws, ws.member("people-app"))
+    assert refused.value.message == (
+        "people-app 1.0.0: the built distributions are not releasable:\n"
+        f"  - the wheel lacks people_app/{TEMPLATE}"
+    )
+
+
+def test_build_refuses_a_range_that_excludes_the_workspace_version(tmp_path: Path) -> None:
+    # given ledger-app asks for people-app 2.x while the workspace has 1.0.0
+    members = release_members()
+    members[1].dependencies = ["people-app>=2.0,<3"]
+    ws = load(write_workspace(tmp_path / "ws", members))
+
+    # when / then
+    with pytest.raises(ArtifactCheckFailed) as refused:
+        building.build(ws, ws.member("ledger-app"))
+    assert refused.value.message.endswith(
+        "  - Requires-Dist people-app<3,>=2.0 excludes people-app 1.0.0, the version in this "
+        "workspace"
+    )
+
+
+def test_build_refuses_when_the_release_tag_disagrees_with_the_version(tmp_path: Path) -> None:
+    # given HEAD tagged people-app-v1.0.1 while pyproject says 1.0.0
+    root = write_workspace(tmp_path / "ws", release_members())
+    git_out(root, "tag", "people-app-v1.0.1")
+    ws = load(root)
+
+    # when / then
+    with pytest.raises(ArtifactCheckFailed) as refused:
+        building.build(ws, ws.member("people-app"))
+    assert refused.value.message.endswith(
+        "  - HEAD is tagged people-app-v1.0.1 but the version is 1.0.0"
+    )
+
+
+def test_build_of_an_unreleased_member_is_a_usage_error(
+    release_ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # when
+    code = main(["--root", str(release_ws), "build", "shop"])
+
+    # then
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "error[MR002]: not released by monorel: shop\n"
+        "  fix: build one of the released packages: people-app, ledger-app\n"
+    )

@@ -1,0 +1,89 @@
+"""`monorel ship --local`, the README's main job, end to end on a fresh clone of this repo.
+
+Real everything: the clone's own embedded devpi-server, uv build, uv publish, a plain
+``python -m venv`` consumer outside the workspace that pip-installs billing-app from the
+devpi simple index, migrates and runs the host's contract tests. The second run publishes
+nothing. Finally `monorel devpi down` stops the server by its pid.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from monorel import embedded_devpi, publishing
+from monorel.adapters import devpi
+from monorel.cli import main
+from monorel_release_support import ROOT, free_port, index_files, load
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    """A fresh clone of this repository's HEAD: what `git clone` gives a newcomer."""
+    target = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(target)], check=True)
+    return target
+
+
+def test_ship_local_publishes_once_and_a_pip_consumer_installs_and_passes_contracts(
+    clone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = load(clone)
+    released = [m for m in ws.topological_order() if m.released]
+    port = free_port()
+    server = embedded_devpi.for_workspace(ws)
+    stable = publishing.Index(url=f"http://127.0.0.1:{port}/acme/stable/")
+    try:
+        # when shipped from the fresh clone
+        first_code = main(["--root", str(clone), "ship", "--local", "--port", str(port)])
+        first = capsys.readouterr()
+
+        # then every released package was published to acme/stable and installed from it
+        assert first_code == 0, first.err + first.out
+        for member in released:
+            assert f"│ {member.name}" in first.out
+            files = index_files(stable, member.name)
+            assert sorted(files) == sorted(
+                p.name for p in (clone / ".monorel/dist" / member.name).glob("*-*")
+            )
+            assert (
+                f"  {member.name} {member.version} from http://127.0.0.1:{port}/acme/stable/+f/"
+                in (first.out)
+            )
+        assert "published 2 file(s)" in first.out
+        assert "manage.py migrate: ok; contract tests: " in first.out
+        summary = next(line for line in first.out.splitlines() if "contract tests: " in line)
+        assert " passed" in summary and "failed" not in summary and "error" not in summary
+        listed = {m.name: index_files(stable, m.name) for m in released}
+
+        # when shipped again
+        second_code = main(["--root", str(clone), "ship", "--local", "--port", str(port)])
+        second = capsys.readouterr()
+
+        # then nothing was published and the index is unchanged
+        assert second_code == 0, second.err + second.out
+        assert "nothing new to publish: every package version is already on the index" in (
+            second.out
+        )
+        assert "already released, nothing published" in second.out
+        assert {m.name: index_files(stable, m.name) for m in released} == listed
+        # and the clone is still clean: the state dir ignores itself
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all"],
+            cwd=clone,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert status.stdout == ""
+    finally:
+        pid = embedded_devpi.status(server).pid
+        # when stopped
+        down_code = main(["--root", str(clone), "devpi", "down"])
+
+    # then by its pid, and nothing answers any more
+    assert down_code == 0
+    assert capsys.readouterr().out == f"devpi-server stopped (pid {pid})\n"
+    assert pid is not None and not devpi.pid_alive(pid)
+    assert not devpi.responds(f"http://127.0.0.1:{port}")
