@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -82,25 +83,33 @@ def _run(
     payload = json.dumps([{"settings": j.settings, "labels": list(j.labels)} for j in jobs])
     fix = "run `python -m django makemigrations --check --dry-run` under the member's settings"
     try:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             # -P: the script's directory (monorel/adapters) must not shadow the member's imports
             [python, "-P", str(_CHILD), payload],
             cwd=cwd,
             env=env,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
-            check=False,
+            # its own process group, so that a timeout also ends the forks it made
+            start_new_session=hasattr(os, "killpg"),
         )
     except FileNotFoundError as exc:
         raise ToolError(f"`{python}` is not installed", fix=fix) from exc
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+        proc.communicate()
         raise ToolError(f"makemigrations --check timed out after {timeout}s", fix=fix) from exc
     try:
-        results = json.loads(proc.stdout)
+        results = json.loads(stdout)
     except json.JSONDecodeError as exc:
         # the child could not even start: most likely Django is missing from this environment
-        output = (proc.stderr.strip() or proc.stdout.strip())[-2000:]
+        output = (stderr.strip() or stdout.strip())[-2000:]
         raise ToolError(
             f"makemigrations --check could not run under {python}:\n{output}",
             fix="run monorel in the workspace environment (uv run monorel check), "

@@ -24,9 +24,7 @@ from monorel.workspace import Member
 
 RULE = "MR-DJREF"
 NAME = "django-refs"
-SUMMARY = (
-    "Django string references (models, get_model, include, settings) follow declared dependencies"
-)
+SUMMARY = "Django string references (models, urls, settings) follow declared dependencies"
 
 _RELATION_FIELDS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")

@@ -23,7 +23,7 @@ from monorel.workspace import Member
 
 RULE = "MR-FRAGMENT"
 NAME = "fragments"
-SUMMARY = "members changed since their release point have a valid towncrier fragment"
+SUMMARY = "members changed since their release point carry a valid towncrier fragment"
 
 
 def check(ctx: CheckContext) -> list[Finding]:

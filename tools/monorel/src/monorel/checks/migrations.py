@@ -30,10 +30,7 @@ from monorel.workspace import Member
 
 RULE = "MR-MIGRATION"
 NAME = "migrations"
-SUMMARY = (
-    "migrations touch only their own app's models; cross-app dependencies are declared, "
-    "bounded and acyclic"
-)
+SUMMARY = "migrations own their app's models; cross-app dependencies declared, bounded, acyclic"
 
 _FIELD_OPERATIONS = {
     "AddField",

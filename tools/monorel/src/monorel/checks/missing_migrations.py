@@ -20,7 +20,7 @@ from monorel.workspace import Member
 
 RULE = "MR-MAKEMIGRATIONS"
 NAME = "makemigrations"
-SUMMARY = "makemigrations --check finds no missing migration under each member's settings"
+SUMMARY = "no missing migrations (makemigrations --check) under each member's settings"
 
 _BLOCK = re.compile(r"^Migrations for '(?P<label>[^']+)':\n(?P<body>(?:[ \t]+.*\n?)*)", re.M)
 _NOT_INSTALLED = re.compile(r"^monorel: not installed: (?P<labels>.*)$", re.M)

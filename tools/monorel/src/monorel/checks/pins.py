@@ -14,7 +14,7 @@ from monorel.checks.findings import Finding
 
 RULE = "MR-PIN"
 NAME = "pins"
-SUMMARY = "the host pins each workspace dependency with == to its current (or released) version"
+SUMMARY = "the host pins workspace dependencies == their current (or released) version"
 
 
 def check(ctx: CheckContext) -> list[Finding]:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
+from types import ModuleType
 
 from monorel.checks import RULES
 from monorel.checks.context import CheckContext
@@ -63,7 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--since",
         metavar="REF",
         help="fragments: compare with the merge base of REF and HEAD instead of each "
-        "member's last release point (a pull-request check: --since origin/main)",
+        "member's last release point, and count only fragments added since "
+        "(a pull-request check: --since origin/main)",
     )
     parser.add_argument(
         "--build",
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     return status
 
 
-def _select(wanted: list[str], skipped: list[str]) -> list:
+def _select(wanted: list[str], skipped: list[str]) -> list[ModuleType]:
     by_key = {key.lower(): rule for rule in RULES for key in (rule.NAME, rule.RULE)}
     for name in (*wanted, *skipped):
         if name.lower() not in by_key:
@@ -108,7 +109,9 @@ def _select(wanted: list[str], skipped: list[str]) -> list:
     return [rule for rule in RULES if rule in chosen]
 
 
-def _json(findings: list[Finding], rules: list, ws: Workspace, status: int) -> dict:
+def _json(
+    findings: list[Finding], rules: list[ModuleType], ws: Workspace, status: int
+) -> dict[str, object]:
     counts = Counter(f.rule for f in findings)
     return {
         "findings": [f.to_json() for f in findings],
@@ -122,13 +125,13 @@ def _json(findings: list[Finding], rules: list, ws: Workspace, status: int) -> d
     }
 
 
-def _print_text(findings: list[Finding], rules: list, ws: Workspace) -> None:
+def _print_text(findings: list[Finding], rules: list[ModuleType], ws: Workspace) -> None:
     for finding in findings:
         print(finding.render())
     names = ", ".join(rule.NAME for rule in rules)
     if findings:
         counts = Counter(f.rule for f in findings)
         detail = ", ".join(f"{rule} {n}" for rule, n in sorted(counts.items()))
-        print(f"monorel check: {len(findings)} finding(s) ({detail})", file=sys.stdout)
+        print(f"monorel check: {len(findings)} finding(s) ({detail})")
     else:
         print(f"monorel check: clean ({len(ws.members)} members; {names})")
