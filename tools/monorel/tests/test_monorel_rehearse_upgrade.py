@@ -14,16 +14,21 @@ others). One wheel/venv cache serves all rehearsals, so each wheel is built once
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import re
 import shutil
 import subprocess
 import textwrap
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from monorel.adapters import git, uv
 from monorel.cli import main
 from monorel.postgres import EphemeralPostgres
 
@@ -382,6 +387,58 @@ def test_list_versions_prints_the_earlier_releases_as_json(scenario, capsys):
     # then
     assert code == 0
     assert json.loads(capsys.readouterr().out) == ["1.0.0"]
+
+
+def test_an_unknown_from_version_is_a_usage_error_naming_the_known_ones(scenario, capsys):
+    # given
+    root = scenario("good")
+    # when
+    code = main(["--root", str(root), "rehearse", "tiny-shop", "--from", "0.9.0"])
+    # then
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "tiny-shop has no earlier release 0.9.0" in err
+    assert "choose from: 1.0.0" in err
+
+
+@pytest.fixture
+def simple_index(base_workspace: Path, tmp_path: Path) -> Iterator[str]:
+    """A PEP 503 index on 127.0.0.1 serving tiny-shop 1.0.0, built from its tag."""
+    source = git.export_tree(base_workspace, "tiny-shop-v1.0.0", "packages/tiny-shop", tmp_path)
+    wheel = uv.build_wheel(source, tmp_path / "files")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    page = tmp_path / "simple" / "tiny-shop" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(
+        f'<html><body><a href="../../files/{wheel.name}#sha256={digest}">{wheel.name}</a>'
+        "</body></html>"
+    )
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/simple/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_the_old_wheel_comes_from_the_index_when_it_has_it(
+    scenario, rehearse_cache, simple_index, capsys
+):
+    # given an index that serves tiny-shop 1.0.0
+    root = scenario("good")
+    # when
+    code, output = _rehearse(root, rehearse_cache, "sqlite", capsys, "--index", simple_index)
+    # then the leg passed with the downloaded wheel, which is now cached under the index
+    assert code == 0, output
+    assert _row(output, "1.0.0")[:2] == ["1.0.0", "ok"]
+    cached = sorted(
+        p.name for p in (rehearse_cache / "wheels" / "tiny-shop").glob("1.0.0-index-*/*")
+    )
+    assert cached == ["tiny_shop-1.0.0-py3-none-any.whl"]
 
 
 @pytest.mark.parametrize("db", ["sqlite", "postgres"])

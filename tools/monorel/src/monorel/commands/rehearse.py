@@ -168,7 +168,7 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
         databases.close()
         shutil.rmtree(work_root, ignore_errors=True)
     title = (
-        f"rehearse {member.name} -> {member.version} "
+        f"rehearse {member.name} -> {member.version} as in the working tree "
         f"(host {host.name}, db {databases.kind}, jobs {args.jobs})"
     )
     print(matrix.render(results, title=title, steps=args.timings))
