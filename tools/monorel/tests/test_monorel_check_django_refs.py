@@ -134,8 +134,8 @@ def test_a_library_setting_that_names_a_host_class_is_reported(ws: Path) -> None
             "MR-DJREF",
             f"{PEOPLE}/tests/people_app_test_settings.py",
             9,
-            'setting PEOPLE_GATEWAY "shop.gateways.FakeGateway" points into the host shop: '
-            "library people-app may not depend on the host",
+            'setting PEOPLE_GATEWAY "shop.gateways.FakeGateway" points into shop, the host: '
+            "library people-app may not depend on it",
             "move what people-app needs into people-app (or a library it declares); "
             "let the host plug implementations in through settings",
         )

@@ -127,8 +127,8 @@ def _violation(ctx: CheckContext, member: Member, path: Path, ref: Reference) ->
         return Finding(
             **where,
             message=(
-                f'{ref.kind} "{ref.text}" points into the host {target.name}: '
-                f"library {member.name} may not depend on the host"
+                f'{ref.kind} "{ref.text}" points into {target.name}, the host: '
+                f"library {member.name} may not depend on it"
             ),
             fix=(
                 f"move what {member.name} needs into {member.name} (or a library it declares); "

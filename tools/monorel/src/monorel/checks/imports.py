@@ -58,7 +58,7 @@ def _violation(
             **where,
             message=(
                 f"{imp.importer} imports {imp.imported}: library {importer.name} may not "
-                f"depend on the host {target.name}"
+                f"depend on {target.name}, the host"
             ),
             fix=(
                 f"invert the dependency: define the interface in {importer.name} and let "

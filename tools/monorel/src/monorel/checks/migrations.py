@@ -314,7 +314,8 @@ def _dependency(
     if source.role == "library" and target.role == "host":
         return Finding(
             **where,
-            message=f"migration {how} makes library {source.name} depend on the host {target.name}",
+            message=f"migration {how} makes library {source.name} depend on {target.name}, "
+            "the host",
             fix=f"remove it; {source.name}'s migrations may depend only on libraries it declares",
         ), edge
     if target.name not in ctx.ws.workspace_requirements(source):
