@@ -3,7 +3,8 @@
 The workspace is made once per session (git history with tiny-shop 1.0.0 released);
 each scenario is a copy with one more commit that bumps tiny-shop to 1.1.0:
 
-- good:       adds ``Item.sku`` and backfills it        -> every step passes
+- good:       adds ``Item.sku`` and backfills it (the host's seed now has skus: the
+              1.0.0 leg loads the seed as it was at 1.0.0) -> every step passes
 - drop:       removes ``Item.note`` (seed rows hold notes) -> fails at row survival, names it
 - constraint: adds CHECK (price > 0) (the seed has price 0) -> fails at migrate with the DB error
 
@@ -117,6 +118,8 @@ _SEED = [
     },
     {"model": "tiny_shop.item", "pk": 3, "fields": {"customer": 2, "name": "cup", "price": 7}},
 ]
+
+_SEED_PATH = "apps/tiny-host/src/tiny_host/fixtures/seed.json"
 
 _CONTRACT_TEST = """
 import pytest
@@ -306,7 +309,7 @@ def base_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     _write(host / "src" / "tiny_host" / "__init__.py", "")
     _write(host / "src" / "tiny_host" / "settings.py", _SETTINGS)
-    _write(host / "src" / "tiny_host" / "fixtures" / "seed.json", json.dumps(_SEED, indent=1))
+    _write(root / _SEED_PATH, json.dumps(_SEED, indent=1))
     _write(host / "tests" / "contracts" / "test_tinyhost_contract.py", _CONTRACT_TEST)
     _git(root, "init", "-q", "-b", "main")
     _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A")
@@ -335,6 +338,15 @@ def scenario(base_workspace: Path):
             models, migration = _SCENARIOS[name]
             _write(shop / "src" / "tiny_shop" / "models.py", models)
             _write(shop / "src" / "tiny_shop" / "migrations" / "0002_change.py", migration)
+            if name == "good":
+                # the host's seed follows the new models; the 1.0.0 leg must load the old seed
+                seed = [
+                    {**e, "fields": {**e["fields"], "sku": f"S{e['pk']}"}}
+                    if e["model"] == "tiny_shop.item"
+                    else e
+                    for e in _SEED
+                ]
+                _write(root / _SEED_PATH, json.dumps(seed, indent=1))
             pyproject = shop / "pyproject.toml"
             pyproject.write_text(
                 pyproject.read_text().replace('version = "1.0.0"', 'version = "1.1.0"')

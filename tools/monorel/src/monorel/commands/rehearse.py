@@ -160,6 +160,7 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
                 databases=databases,
                 deployment=deployment,
                 work_dir=work_root / f"from-{release.version}",
+                seed=_seed_at(ws, host, release, work_root / f"seed-{release.version}"),
             )
             for release in chosen
         ]
@@ -240,6 +241,23 @@ def _old_wheel(
             raise UsageError(f"{index_url} no longer has {member.name} {release.version}")
         return wheel
     return wheels.released_wheel(ws, member, release.point, cache_dir, index_url=index_url)
+
+
+def _seed_at(ws: Workspace, host: Member, release: EarlierRelease, dest: Path) -> Path | None:
+    """The host's seed fixture at the old release point, if it existed there.
+
+    The seed follows the current models; an old deployment held data shaped by the old
+    ones, so a field added since would not even load into the old schema.
+    """
+    if release.point is None or host.seed is None:
+        return None
+    text = git.show(ws.root, release.point.commit, host.seed.relative_to(ws.root).as_posix())
+    if text is None:
+        return None
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / host.seed.name  # the same name: loaddata picks the format by extension
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def _host(ws: Workspace, member: Member, name: str | None) -> Member:

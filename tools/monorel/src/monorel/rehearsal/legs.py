@@ -4,7 +4,7 @@ Steps, in order; the first that fails ends the leg and is reported with its erro
 
   install old      venv with the old wheel + the host's other pins (current workspace wheels)
   migrate old      ``migrate`` a fresh database
-  load seed        ``loaddata`` the host's seed fixture
+  load seed        ``loaddata`` the host's seed fixture (as the host had it at the old release)
   snapshot         row counts + per-row value hashes of every table the seed wrote to
   install new      venv with the current wheel instead of the old one
   migrate          ``migrate`` the same database with the new code
@@ -103,6 +103,9 @@ class Leg:
     databases: Databases
     deployment: Deployment
     work_dir: Path
+    # the seed fixture as the host had it at the old release (the old models load it);
+    # None: the deployment's current seed
+    seed: Path | None = None
 
     def run(self) -> LegResult:
         result = LegResult(self.package, self.from_version, self.to_version)
@@ -118,7 +121,8 @@ class Leg:
             except MonorelError as exc:
                 result.steps.append(_tool_failure("migrate old", 0.0, exc))
                 return result
-            if not self._phase(result, old, url, "old", self.deployment.seed, _OLD_STEPS):
+            seed = self.seed or self.deployment.seed
+            if not self._phase(result, old, url, "old", seed, _OLD_STEPS):
                 return result
             result.tables = snapshot.summarize(snapshot.load(self._before))
             new = _timed(result, "install new", self.new_python)
