@@ -101,7 +101,7 @@ def publish(
 # -- rehearsal venvs (used by `monorel rehearse`) -------------------------------------------
 
 
-def build_wheel(project_dir: Path, out_dir: Path) -> Path:
+def build_wheel(project_dir: Path, out_dir: Path, *, offline: bool = False) -> Path:
     """Build only the wheel of the project in ``project_dir`` into ``out_dir``; return it.
 
     Works on any project directory, also one exported from git history that has no
@@ -115,6 +115,7 @@ def build_wheel(project_dir: Path, out_dir: Path) -> Path:
             "--quiet",
             "--wheel",
             "--no-sources",
+            *(["--offline"] if offline else []),  # the build backend from uv's cache only
             "--out-dir",
             out_dir,
             project_dir,

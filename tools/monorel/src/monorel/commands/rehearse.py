@@ -11,6 +11,7 @@ Exit 0 when every leg passes, 1 when any fails.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import sys
@@ -116,46 +117,28 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
         raise UsageError(f"--jobs {args.jobs} is not a positive number", fix="use --jobs 1 or more")
     host = _host(ws, member, args.host)
     deployment = _deployment(host)
-    cache_dir = (args.cache_dir or ws.state_dir / "rehearse").resolve()
-    constraints = uv.export_constraints(ws.root) if (ws.root / "uv.lock").is_file() else ""
-    requirements = (*_third_party(ws, host), *_TEST_REQUIREMENTS)
-    others = _other_members(ws, host, member)
-
-    def spec(own: Path) -> venvs.VenvSpec:
-        return venvs.VenvSpec(
-            python=args.python,
-            wheels=(*other_wheels(), own),
-            requirements=requirements,
-            constraints=constraints,
-            offline=args.offline,
-        )
-
-    other_wheels = matrix.Once(lambda: tuple(wheels.current_wheel(m, cache_dir) for m in others))
-    new_python = matrix.Once(
-        lambda: venvs.ensure(spec(wheels.current_wheel(member, cache_dir)), cache_dir)
+    installs = _Installs(
+        ws,
+        member,
+        host,
+        cache_dir=(args.cache_dir or ws.state_dir / "rehearse").resolve(),
+        python=args.python,
+        index_url=index_url,
+        offline=args.offline,
     )
-
-    def old_python(release: EarlierRelease):
-        def make() -> Path:
-            return venvs.ensure(
-                spec(_old_wheel(ws, member, release, cache_dir, index_url)), cache_dir
-            )
-
-        return make
-
     databases = open_databases(args.db)
     work_root = Path(tempfile.mkdtemp(prefix="monorel-rehearse-"))
     try:
         contract_tests = matrix.Once(
-            ContractTests(deployment, databases, new_python, work_root / "contracts").run
+            ContractTests(deployment, databases, installs.new_python, work_root / "contracts").run
         )
         legs = [
             Leg(
                 package=member.name,
                 from_version=release.version,
                 to_version=member.version,
-                old_python=old_python(release),
-                new_python=new_python,
+                old_python=functools.partial(installs.old_python, release),
+                new_python=installs.new_python,
                 contract_tests=contract_tests,
                 databases=databases,
                 deployment=deployment,
@@ -176,6 +159,65 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     if args.junit:
         matrix.write_junit(results, args.junit, suite=f"monorel.rehearse.{member.name}")
     return EXIT_OK if all(r.ok for r in results) else EXIT_FINDINGS
+
+
+class _Installs:
+    """The venvs of a rehearsal: one per old release, one for the current code (shared).
+
+    Both hold the host's other pins (current workspace wheels, built once) and its
+    third-party requirements, pinned by ``uv.lock`` where the workspace has one.
+    """
+
+    def __init__(
+        self,
+        ws: Workspace,
+        member: Member,
+        host: Member,
+        *,
+        cache_dir: Path,
+        python: str,
+        index_url: str | None,
+        offline: bool,
+    ) -> None:
+        self._ws = ws
+        self._member = member
+        self._cache_dir = cache_dir
+        self._python = python
+        self._index_url = index_url
+        self._offline = offline
+        self._requirements = (*_third_party(ws, host), *_TEST_REQUIREMENTS)
+        self._constraints = matrix.Once(
+            lambda: uv.export_constraints(ws.root) if (ws.root / "uv.lock").is_file() else ""
+        )
+        others = _other_members(ws, host, member)
+        self._other_wheels = matrix.Once(
+            lambda: tuple(wheels.current_wheel(m, cache_dir, offline=offline) for m in others)
+        )
+        self.new_python = matrix.Once(
+            lambda: self._venv(wheels.current_wheel(member, cache_dir, offline=offline))
+        )
+
+    def old_python(self, release: EarlierRelease) -> Path:
+        wheel = wheels.released_wheel(
+            self._ws,
+            self._member,
+            release.version,
+            release.point,
+            self._cache_dir,
+            index_url=self._index_url,
+            offline=self._offline,
+        )
+        return self._venv(wheel)
+
+    def _venv(self, own_wheel: Path) -> Path:
+        spec = venvs.VenvSpec(
+            python=self._python,
+            wheels=(*self._other_wheels(), own_wheel),
+            requirements=self._requirements,
+            constraints=self._constraints(),
+            offline=self._offline,
+        )
+        return venvs.ensure(spec, self._cache_dir)
 
 
 def earlier_releases(
@@ -227,20 +269,6 @@ def _choose(
         if release not in chosen:
             chosen.append(release)
     return chosen
-
-
-def _old_wheel(
-    ws: Workspace, member: Member, release: EarlierRelease, cache_dir: Path, index_url: str | None
-) -> Path:
-    if release.point is None:
-        assert index_url is not None
-        wheel = devpi.download_wheel(
-            index_url, member.name, release.version, cache_dir / "downloads" / release.version
-        )
-        if wheel is None:  # pragma: no cover - listed by the same index a moment ago
-            raise UsageError(f"{index_url} no longer has {member.name} {release.version}")
-        return wheel
-    return wheels.released_wheel(ws, member, release.point, cache_dir, index_url=index_url)
 
 
 def _seed_at(ws: Workspace, host: Member, release: EarlierRelease, dest: Path) -> Path | None:

@@ -38,41 +38,51 @@ _SKIP_DIRS = {
 _SKIP_SUFFIXES = (".pyc", ".pyo", ".sqlite3")
 
 
-def current_wheel(member: Member, cache_dir: Path) -> Path:
+def current_wheel(member: Member, cache_dir: Path, *, offline: bool = False) -> Path:
     """The member's wheel as its working tree builds it now."""
     slot = cache_dir / "wheels" / member.name / f"{member.version}-{_tree_digest(member.path)}"
-    return _cached(slot, lambda out: uv.build_wheel(member.path, out))
+    return _cached(slot, lambda out: uv.build_wheel(member.path, out, offline=offline))
 
 
 def released_wheel(
     ws: Workspace,
     member: Member,
-    point: ReleasePoint,
+    version: str,
+    point: ReleasePoint | None,
     cache_dir: Path,
     *,
     index_url: str | None = None,
+    offline: bool = False,
 ) -> Path:
-    """The wheel of ``member`` as released at ``point``: from the index if it has it, else git."""
+    """The wheel of ``member`` ``version``: from the index if it has it, else built from git.
+
+    ``point`` is the release point in git; None for a version only the index has.
+    """
     if index_url:
-        slot = cache_dir / "wheels" / member.name / f"{point.version}-index-{_url_key(index_url)}"
+        slot = cache_dir / "wheels" / member.name / f"{version}-index-{_url_key(index_url)}"
         wheel = _cached_or_none(
-            slot, lambda out: devpi.download_wheel(index_url, member.name, point.version, out)
+            slot, lambda out: devpi.download_wheel(index_url, member.name, version, out)
         )
         if wheel is not None:
             return wheel
+    if point is None:
+        raise ToolError(
+            f"{member.name} {version} is neither on {index_url} nor tagged in git",
+            fix="pass the --index that has it, or rehearse from another version",
+        )
     rel = member.relpath(ws.root)
     tree = git.tree_id(ws.root, point.commit, rel)
     if tree is None:
         raise ToolError(
-            f"{member.name} {point.version}: {rel} does not exist at {point.commit[:12]}",
+            f"{member.name} {version}: {rel} does not exist at {point.commit[:12]}",
             fix="publish that release to the index and pass --index, or rehearse from later",
         )
-    slot = cache_dir / "wheels" / member.name / f"{point.version}-git-{tree[:16]}"
+    slot = cache_dir / "wheels" / member.name / f"{version}-git-{tree[:16]}"
 
     def build(out: Path) -> Path:
         with tempfile.TemporaryDirectory(prefix="monorel-src-") as tmp:
             source = git.export_tree(ws.root, point.commit, rel, Path(tmp))
-            return uv.build_wheel(source, out)
+            return uv.build_wheel(source, out, offline=offline)
 
     return _cached(slot, build)
 
