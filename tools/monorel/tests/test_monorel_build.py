@@ -13,7 +13,7 @@ from monorel.building import BuiltPackage
 from monorel.cli import main
 from monorel.errors import ArtifactCheckFailed
 from monorel_release_support import TEMPLATE, git_out, load, release_members
-from monorel_workspaces import write_workspace
+from monorel_workspaces import commit_all, write, write_workspace
 
 
 def _wheel(built: BuiltPackage) -> tuple[set[str], email.message.Message]:
@@ -108,3 +108,30 @@ def test_build_of_an_unreleased_member_is_a_usage_error(
         "error[MR002]: not released by monorel: shop\n"
         "  fix: build one of the released packages: people-app, ledger-app\n"
     )
+
+
+def test_a_release_is_built_from_its_release_point_when_the_package_changed_since(
+    tmp_path: Path,
+) -> None:
+    # given people-app 1.0.0 tagged, then unreleased work on it (not yet versioned)
+    root = write_workspace(tmp_path / "ws", release_members())
+    git_out(root, "tag", "-a", "people-app-v1.0.0", "-m", "people-app 1.0.0")
+    tagged = git_out(root, "rev-parse", "HEAD").strip()
+    write(root / "packages/people-app/src/people_app/unreleased.py", "NEW = True\n")
+    write(root / "packages/people-app/changelog.d/+new.feature.md", "New.\n")
+    commit_all(root, "unreleased work")
+    ws = load(root)
+
+    # when the current versions are built for publishing
+    people, people_source = building.build_release(ws, ws.member("people-app"))
+    ledger, ledger_source = building.build_release(ws, ws.member("ledger-app"))
+
+    # then people-app 1.0.0 is what the tag holds, without the unreleased module,
+    # and the unchanged ledger-app comes from the working tree
+    assert people_source == building.Source(
+        tagged, "people-app-v1.0.0 (changed since; built from the release point)"
+    )
+    names, _ = _wheel(people)
+    assert "people_app/api.py" in names and "people_app/unreleased.py" not in names
+    assert people.wheel.path.parent == root / ".monorel/dist/people-app"
+    assert ledger_source == building.Source(None, "working tree")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.parser
 import hashlib
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from monorel import state_dir
+from monorel import release_points, state_dir, workspace
 from monorel.adapters import git, twine, uv
 from monorel.errors import ArtifactCheckFailed, UsageError
 from monorel.workspace import Member, Workspace
@@ -75,9 +76,66 @@ def releasable(ws: Workspace, names: list[str] | None = None) -> list[Member]:
 
 
 def build(ws: Workspace, member: Member) -> BuiltPackage:
-    """Build ``member`` and verify the result; raise ``ArtifactCheckFailed`` on a mismatch."""
-    state_dir.ensure(ws.state_dir)
-    files = uv.build(ws.root, member.name, out_dir(ws, member))
+    """Build ``member`` from the working tree and verify the result.
+
+    Raises ``ArtifactCheckFailed`` when the distributions do not match the workspace.
+    """
+    return _build_and_verify(ws, member, out=out_dir(ws, member))
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a release is built from: the working tree, or the commit that released it."""
+
+    commit: str | None  # None: the working tree
+    label: str
+
+
+def release_source(ws: Workspace, member: Member) -> Source:
+    """The source of ``member``'s current version.
+
+    The working tree when it holds exactly what the version's release point holds (the
+    usual case right after `monorel version`, or at a release tag); the release point's
+    commit when the member changed since (unreleased work must not be published under
+    an already released version); the working tree when the version has no release
+    point yet.
+    """
+    if not git.is_repository(ws.root):
+        return Source(None, "working tree")
+    point = next(
+        (p for p in release_points.released_versions(ws, member) if p.version == member.version),
+        None,
+    )
+    if point is None:
+        return Source(None, "working tree (version not released yet)")
+    rel = member.relpath(ws.root)
+    dirty = [p for p in git.dirty_paths(ws.root) if p.startswith(rel + "/")]
+    if not dirty and git.tree_id(ws.root, point.commit, rel) == git.tree_id(ws.root, "HEAD", rel):
+        return Source(None, "working tree")
+    what = member.tag() if point.source == "tag" else f"commit {point.commit[:12]}"
+    return Source(point.commit, f"{what} (changed since; built from the release point)")
+
+
+def build_release(ws: Workspace, member: Member) -> tuple[BuiltPackage, Source]:
+    """Build what ``member``'s current version released (see ``release_source``) and verify it."""
+    source = release_source(ws, member)
+    if source.commit is None:
+        return build(ws, member), source
+    with tempfile.TemporaryDirectory(prefix="monorel-release-") as tmp:
+        # the whole workspace as it was, so the build sees the same root and members
+        exported = git.export_tree(ws.root, source.commit, ".", Path(tmp) / "src")
+        then = workspace.load(exported)
+        built = _build_and_verify(
+            then, then.member(member.name), out=out_dir(ws, member), tagged_at_head=False
+        )
+    return built, source
+
+
+def _build_and_verify(
+    ws: Workspace, member: Member, *, out: Path, tagged_at_head: bool = True
+) -> BuiltPackage:
+    state_dir.ensure(out.parent.parent)
+    files = uv.build(ws.root, member.name, out)
     wheels = [f for f in files if f.suffix == ".whl"]
     sdists = [f for f in files if f.name.endswith(".tar.gz")]
     if len(wheels) != 1 or len(sdists) != 1:
@@ -91,7 +149,7 @@ def build(ws: Workspace, member: Member) -> BuiltPackage:
         wheel=_artifact(wheels[0]),
         sdist=_artifact(sdists[0]),
     )
-    problems = verify(ws, member, built)
+    problems = verify(ws, member, built, tagged_at_head=tagged_at_head)
     if problems:
         raise ArtifactCheckFailed(
             f"{member.name} {member.version}: the built distributions are not releasable:\n  - "
@@ -102,8 +160,13 @@ def build(ws: Workspace, member: Member) -> BuiltPackage:
     return built
 
 
-def verify(ws: Workspace, member: Member, built: BuiltPackage) -> list[str]:
-    """Every mismatch between the built files and the workspace, as readable lines."""
+def verify(
+    ws: Workspace, member: Member, built: BuiltPackage, *, tagged_at_head: bool = True
+) -> list[str]:
+    """Every mismatch between the built files and the workspace, as readable lines.
+
+    ``tagged_at_head``: also compare with the member's release tags on HEAD.
+    """
     problems: list[str] = []
     wheel_name, wheel_version, _, _ = parse_wheel_filename(built.wheel.filename)
     sdist_name, sdist_version = parse_sdist_filename(built.sdist.filename)
@@ -120,7 +183,7 @@ def verify(ws: Workspace, member: Member, built: BuiltPackage) -> list[str]:
             problems.append(
                 f"{label} says {name} {version}, pyproject says {member.name} {member.version}"
             )
-    for tag in _tags_at_head(ws, member):
+    for tag in _tags_at_head(ws, member) if tagged_at_head else []:
         if Version(tag.removeprefix(member.tag_prefix)) != expected:
             problems.append(f"HEAD is tagged {tag} but the version is {member.version}")
     problems += _check_requires(ws, member, metadata.get_all("Requires-Dist") or [])

@@ -92,6 +92,7 @@ class ShipReport:
     simple_url: str
     devpi_started: bool
     published: tuple[publishing.PackagePublication, ...]
+    sources: dict[str, str]  # package -> what it was built from
     already_released: tuple[tuple[str, str], ...]
     pending: tuple[planning.PackagePlan, ...]
     consumer: ConsumerResult
@@ -132,9 +133,12 @@ def ship_local(
                 else:
                     missing.append(member)
         built = []
+        sources: dict[str, str] = {}
         for member in missing:
             with steps.step(f"build + verify {member.name} {member.version}"):
-                built.append(building.build(ws, member))
+                package, source = building.build_release(ws, member)
+                built.append(package)
+                sources[member.name] = source.label
         published: list[publishing.PackagePublication] = []
         if built:
             auth = embedded_devpi.upload_auth(server)
@@ -162,6 +166,7 @@ def ship_local(
         simple_url=index.simple_url,
         devpi_started=started,
         published=tuple(published),
+        sources=sources,
         already_released=tuple(already),
         pending=plan.releases,
         consumer=consumer,

@@ -1,4 +1,8 @@
-"""`monorel publish [PKG...] --index NAME|URL`: build, verify and upload in dependency order."""
+"""`monorel publish [PKG...] --index NAME|URL`: build, verify and upload in dependency order.
+
+Each package is built from what its current version released: the working tree when it is
+unchanged since the version's release point (tag or version commit), else that commit.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, ws: Workspace) -> int:
     index = publishing.resolve_index(ws, args.index)
-    built = [building.build(ws, m) for m in building.releasable(ws, args.packages)]
+    built = []
+    for member in building.releasable(ws, args.packages):
+        package, source = building.build_release(ws, member)
+        print(f"{package.name} {package.version}: built and verified from {source.label}")
+        built.append(package)
     print(f"publishing to {index.label}")
 
     def report(plan: publishing.PackagePublication) -> None:

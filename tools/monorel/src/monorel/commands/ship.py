@@ -57,12 +57,13 @@ def render(report: shipping.ShipReport, console: Console) -> None:
     table.add_column("package")
     table.add_column("version")
     table.add_column("this run")
+    table.add_column("built from")
     for p in report.published:
         uploaded = [f.filename for f in p.files if f.action == "upload"]
         what = f"published {len(uploaded)} file(s)" if uploaded else "identical, skipped"
-        table.add_row(p.name, p.version, what)
+        table.add_row(p.name, p.version, what, report.sources.get(p.name, ""))
     for name, version in report.already_released:
-        table.add_row(name, version, "already released, nothing published")
+        table.add_row(name, version, "already released, nothing published", "")
     console.print(table)
     if not report.published:
         console.print("nothing new to publish: every package version is already on the index")
