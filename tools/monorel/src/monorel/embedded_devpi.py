@@ -93,8 +93,11 @@ def up(server: EmbeddedDevpi, *, port: int) -> tuple[Status, bool]:
     """
     started = False
     state_dir.ensure(server.home.parent)
-    current = status(server)
-    if not current.running:
+    pid, url = _read_pid(server), _read(server.url_file)
+    if pid is not None and url is not None and _ours(server, pid):
+        # running (or still starting, e.g. on a busy machine): wait for it, start nothing
+        devpi.wait_ready(url, pid=pid, log_file=server.log_file)
+    else:
         _clear_stale(server)
         url = f"http://{HOST}:{port}"
         if _port_taken(port):
@@ -132,7 +135,7 @@ def down(server: EmbeddedDevpi) -> int | None:
     pid = _read_pid(server)
     if pid is None:
         return None
-    if devpi.pid_alive(pid) and devpi.pid_is_server(pid, server.serverdir):
+    if _ours(server, pid):
         devpi.stop_server(pid)
         stopped: int | None = pid
     else:
@@ -144,13 +147,7 @@ def down(server: EmbeddedDevpi) -> int | None:
 def status(server: EmbeddedDevpi) -> Status:
     pid = _read_pid(server)
     url = _read(server.url_file)
-    alive = (
-        pid is not None
-        and devpi.pid_alive(pid)
-        and devpi.pid_is_server(pid, server.serverdir)
-        and url is not None
-        and devpi.responds(url)
-    )
+    alive = pid is not None and _ours(server, pid) and url is not None and devpi.responds(url)
     if not alive:
         return Status(running=False, pid=None, url=None, indexes={})
     assert url is not None
@@ -220,6 +217,11 @@ def _read(path: Path) -> str | None:
 def _read_pid(server: EmbeddedDevpi) -> int | None:
     text = _read(server.pid_file)
     return int(text) if text and text.isdigit() else None
+
+
+def _ours(server: EmbeddedDevpi, pid: int) -> bool:
+    """``pid`` is alive and is the devpi-server of this state dir (not a recycled pid)."""
+    return devpi.pid_alive(pid) and devpi.pid_is_server(pid, server.serverdir)
 
 
 def _clear_stale(server: EmbeddedDevpi) -> None:
