@@ -44,6 +44,7 @@ def test_breaking_fragment_bumps_major_and_moves_every_dependent(
         "schema": "monorel.plan/1",
         "since": None,
         "order": ["people-app", "ledger-app"],
+        "problems": [],
         "packages": [
             {
                 "name": "people-app",
@@ -61,6 +62,17 @@ def test_breaking_fragment_bumps_major_and_moves_every_dependent(
                 "reasons": ["fragments"],
                 "next_version": "2.0.0",
                 "tag": "people-app-v2.0.0",
+                # only a fragment changed: the semver verdict finds nothing to ask for
+                "semver": {
+                    "package": "people-app",
+                    "baseline": initial,
+                    "baseline_commit": initial,
+                    "baseline_version": "1.0.0",
+                    "required": "none",
+                    "bump": "none",
+                    "evidence": [],
+                },
+                "problems": [],
                 "dependents": [
                     {
                         "name": "ledger-app",
@@ -89,6 +101,8 @@ def test_breaking_fragment_bumps_major_and_moves_every_dependent(
                 "reasons": ["dependency"],
                 "next_version": "1.0.1",
                 "tag": "ledger-app-v1.0.1",
+                "semver": None,  # unchanged: re-released only because its range moves
+                "problems": [],
                 "dependents": [
                     {
                         "name": "shop",
@@ -232,8 +246,65 @@ def test_plan_is_deterministic_and_text_says_nothing_to_release(
 
     # then
     assert (
-        first == second == {"schema": "monorel.plan/1", "since": None, "order": [], "packages": []}
+        first
+        == second
+        == {
+            "schema": "monorel.plan/1",
+            "since": None,
+            "order": [],
+            "problems": [],
+            "packages": [],
+        }
     )
     assert (
         capsys.readouterr().out == "nothing changed since the last releases: nothing to release\n"
     )
+
+
+def _api_removal_with_feature_fragment(tmp_path: Path) -> Path:
+    """people-app drops display_name from api.py, but its fragment only claims a feature."""
+    root = write_workspace(tmp_path / "ws", sample_members())
+    write(
+        root / "packages/people-app/src/people_app/api.py",
+        '"""Public API of people_app."""\n\n__all__: list[str] = []\n',
+    )
+    write(root / "packages/people-app/changelog.d/+slim.feature.md", "A slimmer API.\n")
+    commit_all(root, "drop display_name")
+    return root
+
+
+def test_plan_fails_when_fragments_ask_for_less_than_the_semver_verdict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a removed public function and only a feature fragment
+    root = _api_removal_with_feature_fragment(tmp_path)
+
+    # when
+    code = main(["--root", str(root), "plan", "--format", "json"])
+    plan = json.loads(capsys.readouterr().out)
+
+    # then the plan is refused with the evidence, item by item
+    assert code == 1
+    assert plan["problems"] == [
+        "people-app: api.py removes display_name: major required, fragments give minor",
+        "people-app: api.py removes display_name: needs a `breaking` fragment",
+    ]
+    assert plan["packages"][0]["semver"]["bump"] == "major"
+
+
+def test_version_refuses_a_semver_shortfall_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given
+    root = _api_removal_with_feature_fragment(tmp_path)
+    before = tree_state(root)
+
+    # when
+    code = main(["--root", str(root), "version", "--yes"])
+
+    # then
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error[MR031]: the fragments ask for less than the changes require:")
+    assert "people-app: api.py removes display_name: major required, fragments give minor" in err
+    assert tree_state(root) == before

@@ -33,7 +33,9 @@ COMMANDS = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="monorel",
-        description="Boundaries, releases and upgrade rehearsal for a uv workspace of Django packages.",
+        description=(
+            "Boundaries, releases and upgrade rehearsal for a uv workspace of Django packages."
+        ),
     )
     parser.add_argument(
         "--root",

@@ -113,3 +113,10 @@ class SourceParseError(MonorelError):
 
     code = "MR030"
     exit_code = EXIT_FINDINGS
+
+
+class SemverShortfall(MonorelError):
+    """The fragments ask for a smaller bump than the semver verdict requires."""
+
+    code = "MR031"
+    exit_code = EXIT_FINDINGS

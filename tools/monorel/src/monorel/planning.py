@@ -9,6 +9,10 @@ For each released member, in dependency order:
 - the bump: ``bump_for`` (fragments: breaking -> major, feature/migration -> minor,
   bugfix/doc/misc -> patch), raised to at least a patch when one of its own workspace
   requirements has to move because a dependency leaves its range;
+- the semver verdict (``monorel.semver.required_bump``) for every changed package:
+  the plan records its evidence, and ``problems`` lists each item the fragments ask
+  too little for ("api.py removes create_invoice: major required, fragments give
+  minor"); ``monorel plan`` then exits 1 and ``monorel version`` refuses;
 - the next version: ``next_version``. Before 1.0 the version moves one place less:
   a breaking change bumps the minor, everything else the patch (0.4.2 -> 0.5.0 / 0.4.3);
 - the dependents whose requirement on it must move: an exact pin (the host's
@@ -30,7 +34,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from monorel import fragments, release_points
+from monorel import fragments, release_points, semver
 from monorel.adapters import git
 from monorel.errors import FragmentError, UsageError
 from monorel.workspace import Member, Workspace
@@ -82,6 +86,8 @@ class PackagePlan:
     reasons: tuple[str, ...]  # "fragments" and/or "dependency"
     next_version: str | None
     dependents: tuple[RequirementChange, ...]
+    verdict: semver.Verdict | None = None  # None when nothing in the package changed
+    problems: tuple[str, ...] = ()  # where the fragments ask for less than the verdict
 
     @property
     def releases(self) -> bool:
@@ -105,6 +111,11 @@ class Plan:
         key = canonicalize_name(name)
         return next(p for p in self.packages if p.name == key)
 
+    @property
+    def problems(self) -> list[str]:
+        """Every shortfall of fragments against the semver verdict, prefixed by package."""
+        return [f"{p.name}: {problem}" for p in self.packages for problem in p.problems]
+
     def requirement_changes(self) -> list[RequirementChange]:
         """Every requirement that moves, in dependency order of the released package."""
         return [c for p in self.releases for c in p.dependents if c.moves]
@@ -115,6 +126,7 @@ class Plan:
             "schema": SCHEMA,
             "since": self.since,
             "order": [p.name for p in self.releases],
+            "problems": self.problems,
             "packages": [_package_json(p) for p in self.packages],
         }
 
@@ -151,6 +163,12 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
         next_version = bump_version(member.version, bump) if bump else None
         if not (changed or pending or next_version):
             continue
+        verdict = semver.required_bump(ws, member, since=base) if changed else None
+        problems = (
+            verdict.shortfall(bump_for(member, pending) or "none", {f.type for f in pending})
+            if verdict
+            else []
+        )
         if next_version is not None:
             next_versions[member.name] = next_version
         packages.append(
@@ -165,6 +183,8 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
                 reasons=tuple(reasons),
                 next_version=next_version,
                 dependents=tuple(_dependents(ws, member, next_version)),
+                verdict=verdict,
+                problems=tuple(problems),
             )
         )
     return Plan(since=since, packages=tuple(packages))
@@ -307,6 +327,8 @@ def _package_json(p: PackagePlan) -> dict:
         "reasons": list(p.reasons),
         "next_version": p.next_version,
         "tag": p.tag,
+        "semver": p.verdict.as_dict() if p.verdict else None,
+        "problems": list(p.problems),
         "dependents": [
             {
                 "name": c.dependent,

@@ -23,7 +23,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from monorel.adapters import git, towncrier, uv
-from monorel.errors import DirtyTreeError, MonorelError, ReleaseRefused
+from monorel.errors import DirtyTreeError, MonorelError, ReleaseRefused, SemverShortfall
 from monorel.planning import PackagePlan, Plan
 from monorel.workspace import Workspace
 
@@ -53,6 +53,11 @@ def preflight(ws: Workspace, plan: Plan) -> None:
         raise DirtyTreeError(
             f"the working tree has uncommitted changes: {shown}",
             fix="commit or remove them, then run `monorel version` again",
+        )
+    if plan.problems:
+        raise SemverShortfall(
+            "the fragments ask for less than the changes require:\n  " + "\n  ".join(plan.problems),
+            fix="add fragments of the required type (see `monorel semver PKG` for the evidence)",
         )
     taken = [p.tag for p in plan.releases if p.tag and git.tags(ws.root, p.tag)]
     if taken:

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from monorel import planning
+from monorel.errors import EXIT_FINDINGS, EXIT_OK
 from monorel.workspace import Workspace
 
 HELP = "show packages changed since their release point, their bumps and next versions"
@@ -27,7 +28,8 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
         print(json.dumps(plan.to_json(), indent=2))
     else:
         print(render(plan))
-    return 0
+    # fragments that ask for less than the semver verdict make the plan unreleasable
+    return EXIT_FINDINGS if plan.problems else EXIT_OK
 
 
 def render(plan: planning.Plan) -> str:
@@ -54,6 +56,16 @@ def render(plan: planning.Plan) -> str:
         for c in p.dependents:
             action = f"-> {c.new}" if c.moves else "(kept: admits the new version)"
             lines.append(f"  {c.dependent}: {c.old} {action}")
+        if p.verdict is not None and p.verdict.evidence:
+            lines.append(f"  semver: {p.verdict.bump} required")
+            lines.extend(f"    {item.summary}" for item in p.verdict.evidence)
+        lines.extend(f"  PROBLEM {problem}" for problem in p.problems)
     order = ", ".join(p.name for p in plan.releases) or "none"
     lines.append(f"release order: {order}")
+    if plan.problems:
+        lines.append(
+            f"refused: {len(plan.problems)} problem(s): the fragments ask for less than "
+            "the changes require (add fragments of the required type; `monorel semver PKG` "
+            "shows the evidence)"
+        )
     return "\n".join(lines)
