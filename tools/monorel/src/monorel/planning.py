@@ -28,16 +28,19 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from monorel import fragments, release_points, semver
+from monorel import fragments, release_points
 from monorel.adapters import git
 from monorel.errors import FragmentError, UsageError
 from monorel.workspace import Member, Workspace
+
+if TYPE_CHECKING:
+    from monorel import semver
 
 SCHEMA = "monorel.plan/1"
 Bump = Literal["major", "minor", "patch"]
@@ -163,7 +166,10 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
         next_version = bump_version(member.version, bump) if bump else None
         if not (changed or pending or next_version):
             continue
-        verdict = semver.required_bump(ws, member, since=base) if changed else None
+        # imported here: griffe costs every other command ~0.1 s of start-up
+        from monorel.semver import required_bump
+
+        verdict = required_bump(ws, member, since=base) if changed else None
         problems = (
             verdict.shortfall(bump_for(member, pending) or "none", {f.type for f in pending})
             if verdict

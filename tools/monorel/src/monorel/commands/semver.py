@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from monorel.errors import EXIT_OK
-from monorel.semver import Verdict, required_bump
 from monorel.workspace import Workspace
+
+if TYPE_CHECKING:
+    from monorel.semver import Verdict
 
 HELP = "the bump a package's changes require since its last release, with the evidence"
 
@@ -27,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ws: Workspace) -> int:
+    # imported here: griffe would cost every other command ~0.1 s of start-up
+    from monorel.semver import required_bump
+
     member = ws.member(args.package)
     verdict = required_bump(ws, member, since=args.since)
     if args.format == "json":
