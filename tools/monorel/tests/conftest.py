@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from monorel import embedded_devpi
 from monorel.building import BuiltPackage
+from monorel_check_support import copy_workspace
 from monorel_release_support import (
     SharedDevpi,
     build_all,
@@ -15,7 +16,7 @@ from monorel_release_support import (
     release_members,
     start_shared_devpi,
 )
-from monorel_workspaces import write_workspace
+from monorel_workspaces import sample_members, write_workspace
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +43,15 @@ def shared_devpi(release_ws: Path) -> Iterator[SharedDevpi]:
 def release_built(release_ws: Path) -> list[BuiltPackage]:
     """people-app and ledger-app 1.0.0 of ``release_ws``, built and verified once."""
     return build_all(load(release_ws))
+
+
+@pytest.fixture(scope="session")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample workspace (people-app <- ledger-app <- shop), written once; never modified."""
+    return write_workspace(tmp_path_factory.mktemp("pristine") / "ws", sample_members())
+
+
+@pytest.fixture
+def ws(pristine: Path, tmp_path: Path) -> Path:
+    """A private copy of ``pristine``, git history included, for one test to change."""
+    return copy_workspace(pristine, tmp_path / "ws")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from monorel_check_support import copy_workspace, run_check
-from monorel_workspaces import git, sample_members, set_version, write_workspace
+from monorel_check_support import run_check
+from monorel_workspaces import git, sample_members, set_version
 
 ALL_RULES = "imports, django-refs, migrations, pins, metadata, makemigrations, fragments"
 RULE_IDS = [
@@ -18,16 +17,6 @@ RULE_IDS = [
     "MR-MAKEMIGRATIONS",
     "MR-FRAGMENT",
 ]
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_workspace(tmp_path_factory.mktemp("pristine") / "ws", sample_members())
-
-
-@pytest.fixture
-def ws(pristine: Path, tmp_path: Path) -> Path:
-    return copy_workspace(pristine, tmp_path / "ws")
 
 
 def test_a_clean_workspace_passes_every_rule_and_writes_nothing(ws: Path) -> None:

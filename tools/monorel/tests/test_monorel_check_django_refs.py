@@ -6,22 +6,11 @@ import ast
 import textwrap
 from pathlib import Path
 
-import pytest
 from monorel.checks.django_refs import Reference, references
-from monorel_check_support import copy_workspace, finding, run_check
-from monorel_workspaces import sample_members, write, write_workspace
+from monorel_check_support import finding, run_check
+from monorel_workspaces import write
 
 PEOPLE = "packages/people-app"
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_workspace(tmp_path_factory.mktemp("pristine") / "ws", sample_members())
-
-
-@pytest.fixture
-def ws(pristine: Path, tmp_path: Path) -> Path:
-    return copy_workspace(pristine, tmp_path / "ws")
 
 
 def test_every_kind_of_string_reference_is_read_from_the_ast() -> None:

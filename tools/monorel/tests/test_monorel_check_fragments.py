@@ -7,23 +7,13 @@ from pathlib import Path
 import pytest
 from monorel import fragments, workspace
 from monorel.errors import FragmentError
-from monorel_check_support import copy_workspace, finding, run_check
+from monorel_check_support import finding, run_check
 from monorel_workspaces import commit_all, git, sample_members, write, write_workspace
 
 PEOPLE = "packages/people-app"
 LEDGER = "packages/ledger-app"
 TYPES = "breaking, feature, bugfix, migration, doc, misc"
 SHAPE = f"<slug>.<type>.md or +<slug>.<type>.md, <type> one of: {TYPES}"
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_workspace(tmp_path_factory.mktemp("pristine") / "ws", sample_members())
-
-
-@pytest.fixture
-def ws(pristine: Path, tmp_path: Path) -> Path:
-    return copy_workspace(pristine, tmp_path / "ws")
 
 
 def _touch_api(ws: Path, member: str = PEOPLE) -> None:

@@ -4,22 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from monorel_check_support import copy_workspace, finding, run_check
+from monorel_check_support import finding, run_check
 from monorel_workspaces import MemberSpec, sample_members, write, write_workspace
 
 PEOPLE = "packages/people-app/src/people_app"
 LEDGER = "packages/ledger-app/src/ledger_app"
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_workspace(tmp_path_factory.mktemp("pristine") / "ws", sample_members())
-
-
-@pytest.fixture
-def ws(pristine: Path, tmp_path: Path) -> Path:
-    return copy_workspace(pristine, tmp_path / "ws")
 
 
 def test_declared_imports_of_public_modules_pass(ws: Path) -> None:

@@ -7,19 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from monorel_check_support import copy_workspace, finding, run_check
-from monorel_workspaces import sample_members, write_workspace
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_workspace(tmp_path_factory.mktemp("pristine") / "ws", sample_members())
-
-
-@pytest.fixture
-def ws(pristine: Path, tmp_path: Path) -> Path:
-    return copy_workspace(pristine, tmp_path / "ws")
+from monorel_check_support import finding, run_check
 
 
 def test_a_model_change_without_migration_is_reported_once(ws: Path) -> None:

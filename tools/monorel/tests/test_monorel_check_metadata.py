@@ -6,24 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from monorel_check_support import copy_workspace, finding, run_check
-from monorel_workspaces import sample_members, write_workspace
+from monorel_check_support import finding, run_check
 
 LEDGER_PYPROJECT = "packages/ledger-app/pyproject.toml"
 UNBOUNDED = (
     'ledger-app requires "people-app" with no version range in {source}: '
     "installed from an index it would accept any people-app"
 )
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_workspace(tmp_path_factory.mktemp("pristine") / "ws", sample_members())
-
-
-@pytest.fixture
-def ws(pristine: Path, tmp_path: Path) -> Path:
-    return copy_workspace(pristine, tmp_path / "ws")
 
 
 def _edit(ws: Path, old: str, new: str) -> None:

@@ -4,30 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from monorel_check_support import copy_workspace, finding, run_check
+from monorel_check_support import finding, run_check
 from monorel_workspaces import (
     commit_all,
     migration_source,
     sample_members,
     set_version,
     write,
-    write_workspace,
 )
 
 PEOPLE_MIGRATIONS = "packages/people-app/src/people_app/migrations"
 LEDGER_MIGRATIONS = "packages/ledger-app/src/ledger_app/migrations"
 ADD_EMAIL = 'migrations.AddField(model_name="person", name="email", field=models.EmailField())'
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_workspace(tmp_path_factory.mktemp("pristine") / "ws", sample_members())
-
-
-@pytest.fixture
-def ws(pristine: Path, tmp_path: Path) -> Path:
-    return copy_workspace(pristine, tmp_path / "ws")
 
 
 def test_owned_declared_migrations_pass(ws: Path) -> None:

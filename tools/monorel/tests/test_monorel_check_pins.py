@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from monorel_check_support import copy_workspace, finding, run_check
+from monorel_check_support import finding, run_check
 from monorel_workspaces import commit_all, git, sample_members, set_version, write_workspace
 
 HOST_PYPROJECT = "apps/shop/pyproject.toml"
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_workspace(tmp_path_factory.mktemp("pristine") / "ws", sample_members())
-
-
-@pytest.fixture
-def ws(pristine: Path, tmp_path: Path) -> Path:
-    return copy_workspace(pristine, tmp_path / "ws")
 
 
 def _released_pins(ws: Path) -> None:
