@@ -62,7 +62,8 @@ class Report:
     name: str
     quick: bool
     columns: list[str]
-    rows: list[dict] = field(default_factory=list)  # one dict per table row, keyed by column
+    # one dict per table row, keyed by column; an optional "detail" is printed under the row
+    rows: list[dict] = field(default_factory=list)
     metrics: dict[str, float | int | str | bool] = field(default_factory=dict)
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -109,11 +110,20 @@ def run(
     drop_env: Sequence[str] = (),
     timeout: float = 1800,
     check: bool = True,
+    bytecode_cache: bool = True,
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
-    """Run a command; (wall seconds, completed process). ``BenchError`` if it fails."""
+    """Run a command; (wall seconds, completed process). ``BenchError`` if it fails.
+
+    ``bytecode_cache=False`` runs it as this machine's environment would: with
+    PYTHONDONTWRITEBYTECODE=1 and no cache (see ``PYCACHE``).
+    """
     full_env = {k: v for k, v in os.environ.items() if k not in drop_env}
-    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
-    full_env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    if bytecode_cache:
+        full_env.pop("PYTHONDONTWRITEBYTECODE", None)
+        full_env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    else:
+        full_env.pop("PYTHONPYCACHEPREFIX", None)
+        full_env["PYTHONDONTWRITEBYTECODE"] = "1"
     full_env.update(env or {})
     started = time.perf_counter()
     try:
@@ -277,8 +287,10 @@ def render(report: Report) -> str:
         ]
         lines.append("  ".join(c.ljust(w) for c, w in zip(report.columns, widths, strict=True)))
         lines.append("  ".join("-" * w for w in widths))
-        for row in cells:
-            lines.append("  ".join(_align(x, w) for x, w in zip(row, widths, strict=True)))
+        for row, cell in zip(report.rows, cells, strict=True):
+            lines.append("  ".join(_align(x, w) for x, w in zip(cell, widths, strict=True)))
+            if row.get("detail"):  # a long breakdown goes under its row, not in a column
+                lines.append(f"      {row['detail']}")
     for target in report.targets:
         relation = "<=" if target.better == "lower" else ">="
         verdict = "met" if target.met else "MISSED"
