@@ -74,6 +74,19 @@ def init_serverdir(serverdir: Path, *, root_password: str) -> None:
     )
 
 
+# devpi-server derives the key that signs its login tokens from its server secret with
+# argon2, at default costs (512 MiB, 16 passes, 8 lanes) that take ~3.7 s of every start on
+# 2 cores (bench/RESULTS.md, "ship"). Without --secretfile the secret is 32 random bytes,
+# new at each start, and this server listens on loopback only: stretching it adds nothing.
+# devpi-server reads these (undocumented) options from DEVPISERVER_* variables; a version
+# without them ignores the variables.
+_FAST_KEY_DERIVATION = {
+    "DEVPISERVER_ARGON2_MEMORY_COST": "8192",
+    "DEVPISERVER_ARGON2_TIME_COST": "1",
+    "DEVPISERVER_ARGON2_PARALLELISM": "1",
+}
+
+
 def start_server(
     serverdir: Path, *, host: str, port: int, restrict_modify: str, log_file: Path
 ) -> int:
@@ -97,6 +110,7 @@ def start_server(
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            env={**os.environ, **_FAST_KEY_DERIVATION},
             start_new_session=True,  # outlives `monorel devpi up`
         )
     return proc.pid
