@@ -246,6 +246,38 @@ def test_editing_a_released_migration_requires_major(ws: SemverWorkspace) -> Non
     ]
 
 
+def test_editing_only_the_code_a_released_migration_runs_is_minor_with_migration_fragment(
+    ws: SemverWorkspace,
+) -> None:
+    # given: a released migration with a helper function, then only the function changes
+    ws.write(
+        f"{MIGRATIONS}/0002_backfill.py",
+        "from django.db import migrations\n\n\n"
+        "def forwards(apps, schema_editor):\n    pass\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("billing_app", "0001_initial")]\n'
+        "    operations = [\n"
+        "        migrations.RunPython(forwards, reverse_code=migrations.RunPython.noop, "
+        "elidable=True),\n"
+        "    ]\n",
+    )
+    released = ws.commit("release 0002")
+    ws.replace(f"{MIGRATIONS}/0002_backfill.py", "    pass\n", "    return None\n")
+
+    # when
+    verdict = ws.verdict(since=released)
+
+    # then
+    assert summaries(verdict) == [
+        (
+            "migration.edits-released-code",
+            "0002_backfill.py changes the code a released migration runs, not its operations "
+            "(databases that applied it keep its result): minor",
+        )
+    ]
+    assert verdict.evidence[0].fragment_types == ("migration",)
+
+
 # ------------------------------------------------------------------ additive: minor
 
 

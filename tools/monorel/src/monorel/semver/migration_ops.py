@@ -16,7 +16,10 @@ operators must do; only ``breaking`` gives the major):
   AlterUniqueTogether (existing rows may violate them); RunPython without
   ``reverse_code``; RunPython that is not marked as a backfill (below); RunSQL without
   ``reverse_sql``, with DROP/DELETE/TRUNCATE/UPDATE, or with SQL that is not a literal;
-  any operation this module does not know; edits to or deletion of a released migration.
+  any operation this module does not know; edits to the ``Migration`` class of a released
+  migration, or its deletion. An edit of a released migration that leaves its
+  ``Migration`` class as it was (only the code it runs changed) is a minor with a
+  ``migration`` fragment.
 
 RunPython rule: every RunPython is treated as rewriting existing rows (major) unless it
 is marked as a backfill, which means BOTH ``reverse_code`` (``RunPython.noop`` is fine)
@@ -127,17 +130,7 @@ def classify(old_dir: Path | None, new_dir: Path, rel_prefix: str) -> list[Evide
         if rel in old_files:
             old = _read(old_files[rel], f"{rel_prefix}/{rel}", "at the release point")
             if old is not None and ast.dump(old.tree) != ast.dump(migration.tree):
-                found.append(
-                    _evidence(
-                        "migration.edits-released",
-                        repo_path,
-                        None,
-                        module,
-                        "edits a released migration (databases that applied it "
-                        "will not run it again)",
-                        "major",
-                    )
-                )
+                found.append(_edited(old, migration, repo_path, module))
         elif migration.replaces:
             found.append(
                 _evidence(
@@ -170,12 +163,47 @@ def classify(old_dir: Path | None, new_dir: Path, rel_prefix: str) -> list[Evide
     return found
 
 
+def _edited(old: _Migration, new: _Migration, repo_path: str, module: str) -> Evidence:
+    """A released migration changed in place.
+
+    When its ``Migration`` class (operations, dependencies, flags) is unchanged, only the
+    code it runs changed (say, a faster backfill function): databases that applied it
+    keep its result and the schema is the same, so it is a minor that operators must hear
+    of in a ``migration`` fragment. Anything else in the class is a major.
+    """
+    if _migration_class(old.tree) == _migration_class(new.tree):
+        return _evidence(
+            "migration.edits-released-code",
+            repo_path,
+            None,
+            module,
+            "changes the code a released migration runs, not its operations (databases "
+            "that applied it keep its result)",
+            "minor",
+        )
+    return _evidence(
+        "migration.edits-released",
+        repo_path,
+        None,
+        module,
+        "edits a released migration (databases that applied it will not run it again)",
+        "major",
+    )
+
+
+def _migration_class(tree: ast.Module) -> str | None:
+    node = next(
+        (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Migration"), None
+    )
+    return ast.dump(node) if node is not None else None
+
+
 def _evidence(
     kind: str, path: str, line: int | None, module: str, description: str, bump: Bump
 ) -> Evidence:
     if bump == "major":
         fragments = OPERATOR_FRAGMENTS
-    elif kind == "migration.run-python-backfill":
+    elif kind in ("migration.run-python-backfill", "migration.edits-released-code"):
         fragments = ("migration",)
     else:
         fragments = ()
