@@ -74,6 +74,24 @@ def test_backfill_fills_issued_invoices_in_chunks_of_bounded_size():
 
 
 @pytest.mark.django_db
+def test_the_backfill_takes_the_utc_date_of_the_issue_time():
+    # given an invoice issued 00:30 at UTC+2, which is still the previous day in UTC
+    plus_two = datetime.timezone(datetime.timedelta(hours=2))
+    pk = InvoiceFactory(
+        status=InvoiceStatus.OPEN,
+        issued_at=datetime.datetime(2024, 4, 2, 0, 30, tzinfo=plus_two),
+        due_date=None,
+    ).pk
+    # when
+    migration.backfill_due_dates(Invoice, using="default")
+    # then the database computed what due_date_for() says: 2024-04-01 + 30 days
+    assert _due_dates()[pk] == datetime.date(2024, 5, 1)
+    assert migration.due_date_for(datetime.datetime(2024, 4, 2, 0, 30, tzinfo=plus_two)) == (
+        datetime.date(2024, 5, 1)
+    )
+
+
+@pytest.mark.django_db
 def test_running_the_backfill_again_changes_nothing():
     # given a completed backfill
     _issued_without_due_date(3)
