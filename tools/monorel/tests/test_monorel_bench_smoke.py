@@ -28,7 +28,11 @@ EXPECTED_METRICS = {
         "naive_sqlite_1_legs_seconds",
         "quick_leg_speedup_cold",
     },
-    "check": {"monorel_check_repo_cli_seconds", "monorel_check_10_seconds", "lint_imports_10_seconds"},
+    "check": {
+        "monorel_check_repo_cli_seconds",
+        "monorel_check_10_seconds",
+        "lint_imports_10_seconds",
+    },
     "backfill": {
         "rows",
         "rows_per_second",
@@ -49,7 +53,9 @@ EXPECTED_METRICS = {
 def test_monorel_bench_quick_runs_and_writes_its_json(name: str, tmp_path: Path) -> None:
     # given the benchmark harness of this checkout
     out = tmp_path / f"{name}.json"
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "VIRTUAL_ENV")}
+    # nothing of this pytest session's Django or database set-up may leak into the benchmark
+    leaky = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "TEST_DATABASE_URL", "VIRTUAL_ENV"}
+    env = {k: v for k, v in os.environ.items() if k not in leaky}
 
     # when one benchmark runs in quick mode, in its own process from the repo root
     proc = subprocess.run(
