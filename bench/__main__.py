@@ -61,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = {"name": name, "quick": args.quick, "error": detail}
             continue
         report.seconds = time.perf_counter() - started
+        if args.quick and report.targets:
+            # small sizes say nothing about the targets: judging them would only mislead
+            report.targets = []
+            report.skipped.append("--quick: the targets (judged on full-size runs only)")
         print(render(report), flush=True)
         results[name] = report.to_json()
         if args.json:  # after each benchmark, so a later failure keeps earlier results
