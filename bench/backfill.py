@@ -5,14 +5,10 @@ One ephemeral cluster; a database migrated to billing_app 0001 and filled with N
 TEMPLATE``) so that every variant starts from the same rows:
 
   0002 as shipped   ``migrate billing_app 0002``: AddField, then the chunked RunPython
+                    (keyset chunks of 500, one UPDATE per chunk since commit 458309f;
+                    before it, one UPDATE per row: see bench/RESULTS.md)
   one UPDATE        the same AddField and one ``UPDATE ... WHERE due_date IS NULL`` in
                     one transaction (the baseline of the target)
-  one UPDATE per chunk
-                    the same keyset chunks of 500, but one UPDATE per chunk over the
-                    chunk's key range, the rule as an ORM expression (the same dates on
-                    PostgreSQL and SQLite) instead of one UPDATE per row: the change
-                    proposed in bench/RESULTS.md, measured here (the benchmark does not
-                    change the migration)
   later migrations  ``migrate billing_app`` after 0002 (0003 builds an index): its
                     transaction holds a lock that blocks writes to the table throughout
 
@@ -64,7 +60,7 @@ def run(quick: bool) -> Report:
             phase: cluster.create_database(
                 f"bench_backfill_{phase}", template="bench_backfill_base"
             )
-            for phase in ("shipped", "single", "set_based")
+            for phase in ("shipped", "single")
         }
         results = {
             phase: child_json("bench.backfill", {"phase": phase, "url": url, "rows": rows})
@@ -77,12 +73,8 @@ def run(quick: bool) -> Report:
                 f"{phase}: {result['filled']} due dates (checksum {result['checksum']}), "
                 f"expected {issued} (checksum {results['single']['checksum']})"
             )
-    labels = {
-        "shipped": "0002 as shipped (one UPDATE per row)",
-        "single": "one UPDATE of all rows",
-        "set_based": "proposed: one UPDATE per chunk",
-    }
-    for phase in ("shipped", "single", "set_based"):
+    labels = {"shipped": "0002 as shipped", "single": "one UPDATE of all rows"}
+    for phase in ("shipped", "single"):
         r = results[phase]
         report.rows.append(
             {
@@ -118,21 +110,13 @@ def run(quick: bool) -> Report:
     report.metrics["rows_per_second"] = report.metrics["shipped_rows_per_second"]
     report.metrics["longest_transaction_ms"] = results["shipped"]["longest_ms"]
     report.metrics["single_update_seconds"] = results["single"]["seconds"]
-    shipped, single, proposed = (results[p]["seconds"] for p in ("shipped", "single", "set_based"))
+    shipped, single = results["shipped"]["seconds"], results["single"]["seconds"]
     report.metrics["shipped_vs_single_ratio"] = round(shipped / single, 2)
-    report.metrics["set_based_vs_single_ratio"] = round(proposed / single, 2)
     report.targets += [
         Target(
             "0002 longest transaction", results["shipped"]["longest_ms"], TARGET_LONGEST_MS, "ms"
         ),
         Target("0002 total / one UPDATE", shipped / single, TARGET_RATIO, "x"),
-        Target(
-            "proposed longest transaction",
-            results["set_based"]["longest_ms"],
-            TARGET_LONGEST_MS,
-            "ms",
-        ),
-        Target("proposed total / one UPDATE", proposed / single, TARGET_RATIO, "x"),
     ]
     report.notes.append(
         f"{rows:,} invoices, {issued:,} issued; durability off (fsync, synchronous_commit) as in "
@@ -153,9 +137,7 @@ def _child(payload: dict) -> dict:
         return _prepare(payload["rows"])
     if phase == "shipped":
         return _shipped()
-    if phase == "single":
-        return _single()
-    return _set_based()
+    return _single()
 
 
 def _prepare(rows: int) -> dict:
@@ -336,50 +318,6 @@ def _single() -> dict:
                 f"UPDATE {_TABLE} SET due_date = (issued_at AT TIME ZONE 'UTC')::date + 30 "
                 "WHERE due_date IS NULL AND issued_at IS NOT NULL"
             )
-
-    result = _measured(work)
-    result.update(_checksum())
-    return result
-
-
-def _set_based() -> dict:
-    import datetime
-    import importlib
-
-    from django.apps import apps
-    from django.db import transaction
-    from django.db.models import DateField, Value
-    from django.db.models.functions import Cast, TruncDate
-
-    migration = importlib.import_module("billing_app.migrations.0002_invoice_due_date")
-    invoice_model = apps.get_model("billing_app", "Invoice")
-    # the frozen rule of due_date_for() as one SQL expression (the same dates on
-    # PostgreSQL and SQLite): the UTC date of issued_at + 30 days
-    due_date = Cast(
-        TruncDate("issued_at", tzinfo=datetime.UTC) + Value(migration.PAYMENT_TERMS),
-        DateField(),
-    )
-
-    def backfill() -> None:
-        missing = invoice_model.objects.filter(due_date__isnull=True, issued_at__isnull=False)
-        last_pk = 0
-        while True:
-            with transaction.atomic():
-                pks = list(
-                    missing.filter(pk__gt=last_pk)
-                    .order_by("pk")
-                    .values_list("pk", flat=True)[: migration.CHUNK_SIZE]
-                )
-                if not pks:
-                    return
-                # one statement per chunk, over the chunk's key range; the filter keeps
-                # due_date IS NULL, so a concurrent issue() still wins as in the shipped loop
-                missing.filter(pk__gte=pks[0], pk__lte=pks[-1]).update(due_date=due_date)
-                last_pk = pks[-1]
-
-    def work() -> None:
-        _add_column()
-        backfill()
 
     result = _measured(work)
     result.update(_checksum())
