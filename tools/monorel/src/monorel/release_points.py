@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from packaging.version import InvalidVersion, Version
@@ -30,15 +31,12 @@ class ReleasePoint:
 
 def released_versions(ws: Workspace, member: Member) -> list[ReleasePoint]:
     """Every release of ``member``, oldest first. Tags win over history for the same version."""
-    found: dict[str, ReleasePoint] = {}
-    for point in _history_points(ws, member):
-        found[point.version] = point
-    for tag in git.tags(ws.root, f"{member.tag_prefix}*"):
-        version = tag.removeprefix(member.tag_prefix)
-        if _parse(version) is None:
-            continue
-        found[version] = ReleasePoint(version, git.tag_commit(ws.root, tag), "tag")
-    return sorted(found.values(), key=lambda p: _parse(p.version) or Version("0"))
+    history = _history_points(ws, member)
+    tagged = [
+        ReleasePoint(version, git.tag_commit(ws.root, tag), "tag")
+        for tag, version in _versions_of(member, git.tags(ws.root, f"{member.tag_prefix}*"))
+    ]
+    return _merged(history, tagged)
 
 
 def last_release(ws: Workspace, member: Member) -> ReleasePoint | None:
@@ -50,8 +48,78 @@ def last_release(ws: Workspace, member: Member) -> ReleasePoint | None:
     return points[-1] if points else None
 
 
-def _history_points(ws: Workspace, member: Member) -> list[ReleasePoint]:
-    if not git.is_repository(ws.root) or not git.ref_exists(ws.root, "HEAD"):
+def released_versions_all(ws: Workspace) -> dict[str, list[ReleasePoint]]:
+    """``released_versions`` of every member, reading the tags once."""
+    index = ReleaseIndex(ws)
+    return {name: index.released_versions(member) for name, member in ws.members.items()}
+
+
+class ReleaseIndex:
+    """``released_versions`` / ``last_release`` of many members from one read of the tags.
+
+    Equal results to the functions, in a few git processes instead of several per member:
+    all tags come from one ``for-each-ref``; ``last_release`` of a member with release
+    tags needs no history at all. Each answer is kept, so ask once per run.
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._released: dict[str, list[ReleasePoint]] = {}
+
+    def released_versions(self, member: Member) -> list[ReleasePoint]:
+        if member.name not in self._released:
+            history = _history_points(ws=self.ws, member=member, has_commits=self._has_commits)
+            self._released[member.name] = _merged(history, self._tag_points(member))
+        return self._released[member.name]
+
+    def last_release(self, member: Member) -> ReleasePoint | None:
+        tagged = self._tag_points(member)
+        if not tagged:
+            points = self.released_versions(member)
+            return points[-1] if points else None
+        newest = max(_parse(p.version) or Version("0") for p in tagged)
+        at_newest = [p for p in tagged if _parse(p.version) == newest]
+        if len(at_newest) == 1:
+            return at_newest[0]
+        # tags spelling one version twice ("1.0", "1.0.0"): the order comes from history
+        return [p for p in self.released_versions(member) if p.source == "tag"][-1]
+
+    @cached_property
+    def _tags(self) -> dict[str, str | None]:
+        return git.tag_commits(self.ws.root)
+
+    @cached_property
+    def _has_commits(self) -> bool:
+        return git.is_repository(self.ws.root) and git.ref_exists(self.ws.root, "HEAD")
+
+    def _tag_points(self, member: Member) -> list[ReleasePoint]:
+        names = [t for t in self._tags if t.startswith(member.tag_prefix)]
+        return [
+            ReleasePoint(version, self._tags[tag] or git.tag_commit(self.ws.root, tag), "tag")
+            for tag, version in _versions_of(member, names)
+        ]
+
+
+def _versions_of(member: Member, tags: list[str]) -> list[tuple[str, str]]:
+    """(tag, version) of the member's tags that name a valid version, in the given order."""
+    found = [(tag, tag.removeprefix(member.tag_prefix)) for tag in tags]
+    return [(tag, version) for tag, version in found if _parse(version) is not None]
+
+
+def _merged(history: list[ReleasePoint], tagged: list[ReleasePoint]) -> list[ReleasePoint]:
+    """History then tags, oldest version first; a tag replaces history of its version."""
+    found: dict[str, ReleasePoint] = {}
+    for point in [*history, *tagged]:
+        found[point.version] = point
+    return sorted(found.values(), key=lambda p: _parse(p.version) or Version("0"))
+
+
+def _history_points(
+    ws: Workspace, member: Member, has_commits: bool | None = None
+) -> list[ReleasePoint]:
+    if has_commits is None:
+        has_commits = git.is_repository(ws.root) and git.ref_exists(ws.root, "HEAD")
+    if not has_commits:
         return []  # no repository, or one without commits yet: nothing was released
     rel = member.pyproject.relative_to(ws.root).as_posix()
     points: list[ReleasePoint] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import tarfile
 from pathlib import Path
 
@@ -147,3 +148,104 @@ def add_all(root: Path, paths: list[str]) -> None:
 def empty_tree(root: Path) -> str:
     """The id of the empty tree: ``diff`` against it lists every file."""
     return run(["git", "hash-object", "-t", "tree", "/dev/null"], cwd=root).strip()
+
+
+def tag_commits(root: Path) -> dict[str, str | None]:
+    """Every tag (by name, in refname order) -> the commit it points at, from one process.
+
+    None where one peel does not reach a commit (a tag of a tag, of a tree or a blob):
+    ask ``tag_commit`` for those.
+    """
+    out = _git(
+        root,
+        "for-each-ref",
+        "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)",
+        "refs/tags",
+    )
+    found: dict[str, str | None] = {}
+    for line in out.splitlines():
+        if not line:
+            continue
+        name, kind, obj, peeled_kind, peeled = line.split("\0")
+        if kind == "commit":
+            found[name] = obj  # a lightweight tag
+        else:
+            found[name] = peeled if peeled_kind == "commit" else None
+    return found
+
+
+def show_prefix(root: Path) -> str:
+    """Where ``root`` lies inside its repository: "" at the top, else "sub/dir/"."""
+    return _git(root, "rev-parse", "--show-prefix").strip()
+
+
+def untracked_files(root: Path) -> list[str]:
+    """Untracked, not ignored files below ``root``, relative to it (as ``ls-files`` prints)."""
+    return [p for p in _git(root, "ls-files", "--others", "--exclude-standard").splitlines() if p]
+
+
+def diff_status(root: Path, since: str) -> list[tuple[str, str]]:
+    """(status letter, path as git prints it) of every file changed since ``since``.
+
+    Without rename detection, so each path stands for itself whatever else changed.
+    """
+    out = _git(root, "diff", "--no-renames", "--name-status", since)
+    rows: list[tuple[str, str]] = []
+    for line in out.splitlines():
+        if line:
+            status, _, path = line.partition("\t")
+            rows.append((status[:1], path))
+    return rows
+
+
+class ChangedFiles:
+    """``changed_files(root, since, [path])`` for many paths and few ``since`` commits.
+
+    Reads one ``diff`` per distinct ``since`` and the untracked files once, then filters
+    by path in Python. Where a path holds both a deleted and an added file, git could
+    report them as one rename; that path is asked of git itself, so results stay equal.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._prefix: str | None = None
+        self._untracked: list[str] | None = None
+        self._diffs: dict[str, list[tuple[str, str, str]]] = {}
+
+    def changed_files(self, since: str, path: str) -> list[str]:
+        committed = self._under(self._diff(since), self._prefix_of_root(), path)
+        if {"A", "D"} <= {status for status, _ in committed}:
+            return changed_files(self.root, since, [path])  # a rename would show one name
+        untracked = [p for _, p in self._under(self._untracked_rows(), "", path)]
+        return sorted({p for _, p in committed} | set(untracked))
+
+    def _prefix_of_root(self) -> str:
+        if self._prefix is None:
+            self._prefix = show_prefix(self.root)
+        return self._prefix
+
+    def _untracked_rows(self) -> list[tuple[str, str, str]]:
+        if self._untracked is None:
+            self._untracked = untracked_files(self.root)
+        return [("?", p, _unquoted(p)) for p in self._untracked]
+
+    def _diff(self, since: str) -> list[tuple[str, str, str]]:
+        if since not in self._diffs:
+            self._diffs[since] = [(s, p, _unquoted(p)) for s, p in diff_status(self.root, since)]
+        return self._diffs[since]
+
+    @staticmethod
+    def _under(rows: list[tuple[str, str, str]], prefix: str, path: str) -> list[tuple[str, str]]:
+        # the pathspec ``path`` names ``path`` itself and everything below it; "." all of root
+        top = prefix.rstrip("/") if path in ("", ".") else prefix + path.rstrip("/")
+        if not top:
+            return [(s, p) for s, p, _ in rows]
+        return [(s, p) for s, p, plain in rows if plain == top or plain.startswith(top + "/")]
+
+
+def _unquoted(path: str) -> str:
+    """The path git printed C-quoted (non-ASCII, control characters), as plain text."""
+    if not (len(path) >= 2 and path.startswith('"') and path.endswith('"')):
+        return path
+    raw = codecs.escape_decode(path[1:-1].encode("utf-8"))[0]
+    return raw.decode("utf-8", "surrogateescape")

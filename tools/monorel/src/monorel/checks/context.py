@@ -10,7 +10,7 @@ from pathlib import Path
 from monorel import release_points
 from monorel.adapters import git
 from monorel.checks.django_apps import DjangoApp, discover
-from monorel.release_points import ReleasePoint
+from monorel.release_points import ReleaseIndex, ReleasePoint
 from monorel.workspace import Member, Workspace
 
 
@@ -20,7 +20,6 @@ class CheckContext:
     since: str | None = None  # git ref for the fragment rule (compared at the merge base)
     build: bool = False  # the metadata rule builds wheels instead of reading pyproject
     _trees: dict[Path, ast.Module | SyntaxError] = field(default_factory=dict, repr=False)
-    _releases: dict[str, list[ReleasePoint]] = field(default_factory=dict, repr=False)
 
     def rel(self, path: Path) -> str:
         try:
@@ -48,14 +47,24 @@ class CheckContext:
 
     def releases(self, member: Member) -> list[ReleasePoint]:
         """The member's release points, oldest first ([] outside a git repository)."""
-        if not self.in_git:
-            return []
-        if member.name not in self._releases:
-            self._releases[member.name] = release_points.released_versions(self.ws, member)
-        return self._releases[member.name]
+        return self._release_index.released_versions(member) if self.in_git else []
 
     def last_release(self, member: Member) -> ReleasePoint | None:
-        return release_points.last_release(self.ws, member) if self.in_git else None
+        """``release_points.last_release`` of the member (None outside a git repository)."""
+        return self._release_index.last_release(member) if self.in_git else None
+
+    def changed_files(self, since: str, member: Member) -> list[str]:
+        """``git.changed_files(root, since, [member dir])``: one diff per distinct ``since``."""
+        return self._changed.changed_files(since, member.relpath(self.ws.root))
+
+    @cached_property
+    def _release_index(self) -> ReleaseIndex:
+        # all tags read once per run, not several git processes per member
+        return release_points.ReleaseIndex(self.ws)
+
+    @cached_property
+    def _changed(self) -> git.ChangedFiles:
+        return git.ChangedFiles(self.ws.root)
 
     @cached_property
     def apps(self) -> list[DjangoApp]:

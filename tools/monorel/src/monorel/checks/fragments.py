@@ -84,7 +84,7 @@ def _missing(
         base = point.commit
         described = f"since its release {point.version} ({point.source} {point.commit[:12]})"
     fragment_dir = ctx.rel(member.changelog_dir)
-    changed = git.changed_files(ctx.ws.root, base, [member.relpath(ctx.ws.root)])
+    changed = ctx.changed_files(base, member)
     code = [p for p in changed if not p.startswith(f"{fragment_dir}/")]
     if not code:
         return None
