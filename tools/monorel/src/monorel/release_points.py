@@ -126,14 +126,19 @@ def _history_points(
     previous_version: str | None = None
     # oldest first, so each point is the first commit that carried the version
     for commit in reversed(git.commits_touching(ws.root, rel)):
-        version = _version_at(ws, commit, rel)
+        version = _version_at_path(ws, commit, rel)
         if version is not None and version != previous_version:
             points.append(ReleasePoint(version, commit, "history"))
         previous_version = version
     return points
 
 
-def _version_at(ws: Workspace, commit: str, rel: str) -> str | None:
+def version_at(ws: Workspace, member: Member, commit: str) -> str | None:
+    """The member's ``[project] version`` at ``commit``; None where it had none."""
+    return _version_at_path(ws, commit, member.pyproject.relative_to(ws.root).as_posix())
+
+
+def _version_at_path(ws: Workspace, commit: str, rel: str) -> str | None:
     text = git.show(ws.root, commit, rel)
     if text is None:
         return None

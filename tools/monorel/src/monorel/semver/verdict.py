@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,22 +133,12 @@ def _baseline(
                 fix=f"pass a tag (e.g. {member.tag()}), a branch or a commit",
             )
         commit = git.resolve(ws.root, since)
-        return since, commit, _version_at(ws, member, commit)
+        return since, commit, release_points.version_at(ws, member, commit)
     point = release_points.last_release(ws, member)
     if point is None:
         return None, None, None
     label = member.tag(point.version) if point.source == "tag" else point.commit
     return label, point.commit, point.version
-
-
-def _version_at(ws: Workspace, member: Member, commit: str) -> str | None:
-    text = git.show(ws.root, commit, member.pyproject.relative_to(ws.root).as_posix())
-    if text is None:
-        return None
-    try:
-        return str(tomllib.loads(text)["project"]["version"])
-    except (tomllib.TOMLDecodeError, KeyError):
-        return None
 
 
 def _is_pre_1_0(version: str | None) -> bool:
