@@ -8,8 +8,10 @@ Steps, each timed:
    build + verify, then publish to ``<org>/stable`` (identical files are skipped,
    so a second run publishes nothing);
 4. a throwaway consumer outside the workspace, from ``examples/consumer/``: a plain
-   ``python -m venv``; third-party wheels (Django, pytest, ...) fetched once into
-   ``<state-dir>/wheelhouse`` with pip, because an offline devpi cannot mirror PyPI;
+   ``python -m venv`` (made on a worker thread while steps 1-3 run, since it needs
+   none of them; waited for before its first use); third-party wheels (Django, pytest,
+   ...) fetched once into ``<state-dir>/wheelhouse`` with pip, because an offline devpi
+   cannot mirror PyPI;
    then an isolated ``pip install`` of ``requirements.txt`` with the devpi simple index
    as the only index (the wheelhouse as find-links for third-party wheels only; pip's
    report must show our packages downloaded from devpi); ``manage.py migrate``; the
@@ -23,7 +25,8 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +42,8 @@ from monorel.workspace import Member, Workspace
 CONSUMER_TEMPLATE = Path("examples") / "consumer"
 CONTRACTS_INI = "contracts-pytest.ini"
 _TEMPLATE_SKIP = shutil.ignore_patterns(".venv", "db.sqlite3", "__pycache__", "*.pyc", "contracts")
+PARALLEL_MARK = " (in parallel)"
+CONSUMER_VENV_STEP = "consumer: copy template + contract tests, python -m venv"
 
 
 @dataclass
@@ -46,6 +51,16 @@ class Timing:
     step: str
     seconds: float
     ok: bool
+    parallel: bool = False  # overlapped other steps: not part of the wall-clock total
+
+
+@dataclass
+class Background:
+    """A step running on a worker thread; ``Steps.join`` waits for it and records it."""
+
+    name: str
+    future: Future[None] | None = None
+    seconds: float = 0.0  # written by the worker before its future completes
 
 
 @dataclass
@@ -64,10 +79,57 @@ class Steps:
                 yield
             ok = True
         finally:
-            seconds = time.monotonic() - start
-            self.timings.append(Timing(name, seconds, ok))
-            mark = "[green]ok[/green]" if ok else "[red]failed[/red]"
-            self.console.print(f"  {mark} {name} [dim]({seconds:.1f}s)[/dim]")
+            self._record(Timing(name, time.monotonic() - start, ok))
+
+    def start(self, pool: ThreadPoolExecutor, name: str, work: Callable[[], None]) -> Background:
+        """Run ``work`` on ``pool``; its outcome is reported when ``join`` waits for it."""
+        job = Background(name)
+
+        def timed() -> None:
+            started = time.monotonic()
+            try:
+                work()
+            finally:
+                job.seconds = time.monotonic() - started
+
+        job.future = pool.submit(timed)
+        self.console.print(f"  [dim]started[/dim] {name}{PARALLEL_MARK}")
+        return job
+
+    def join(self, job: Background, *, waiting: str) -> None:
+        """Wait for ``job`` as the step ``waiting``; re-raise the job's own error unchanged.
+
+        The job is recorded with its own duration, marked as overlapping; the wait is a
+        step of its own, so the steps not marked add up to the wall-clock time.
+        """
+        assert job.future is not None
+        with self.step(waiting):
+            try:
+                job.future.result()
+            except Exception:
+                self._record(Timing(job.name + PARALLEL_MARK, job.seconds, False, parallel=True))
+                raise
+            self._record(Timing(job.name + PARALLEL_MARK, job.seconds, True, parallel=True))
+
+    def _record(self, timing: Timing) -> None:
+        self.timings.append(timing)
+        mark = "[green]ok[/green]" if timing.ok else "[red]failed[/red]"
+        self.console.print(f"  {mark} {timing.step} [dim]({timing.seconds:.1f}s)[/dim]")
+
+
+@dataclass(frozen=True)
+class ConsumerDirs:
+    """Where the throwaway consumer lives: one temp dir, removed as a whole."""
+
+    workdir: Path
+
+    @property
+    def project(self) -> Path:
+        return self.workdir / "consumer"
+
+    @property
+    def venv(self) -> Path:
+        return self.workdir / "venv"
 
 
 @dataclass(frozen=True)
@@ -117,50 +179,69 @@ def ship_local(
             f"[yellow]warning:[/yellow] {len(dirty)} uncommitted change(s): packages are "
             "built from the working tree, not from a commit"
         )
-    with steps.step("devpi up"):
-        state, started = embedded_devpi.up(server, port=port)
-    index = publishing.Index(url=state.index_url(ws.config.org, "stable"), name="stable")
+    dirs = ConsumerDirs(Path(tempfile.mkdtemp(prefix="monorel-consumer-")))
+    keep_workdir = False
+    # One worker: the consumer's venv needs nothing from devpi, builds or publish.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monorel-consumer")
     try:
-        with steps.step("plan"):
-            plan = planning.compute(ws)
-        members = building.releasable(ws)
-        missing: list[Member] = []
-        already: list[tuple[str, str]] = []
-        with steps.step(f"look up {len(members)} package(s) on the index"):
-            for member in members:
-                if publishing.released_on(index, member.name, member.version):
-                    already.append((member.name, member.version))
-                else:
-                    missing.append(member)
-        built = []
-        sources: dict[str, str] = {}
-        for member in missing:
-            with steps.step(f"build + verify {member.name} {member.version}"):
-                package, source = building.build_release(ws, member)
-                built.append(package)
-                sources[member.name] = source.label
-        published: list[publishing.PackagePublication] = []
-        if built:
-            auth = embedded_devpi.upload_auth(server)
-            assert auth is not None
-            credentials = publishing.basic_credentials("embedded devpi", auth.user, auth.password)
-            with steps.step(f"publish {', '.join(b.name for b in built)}"):
-                published = publishing.publish(ws, index, built, credentials=credentials)
-        versions = {m.name: m.version for m in members}
-        consumer = run_consumer(
-            ws,
-            template=template,
-            contracts=contracts,
-            index=index,
-            server_url=state.url or "",
-            versions=versions,
-            steps=steps,
+        venv_job = steps.start(
+            pool, CONSUMER_VENV_STEP, lambda: prepare_consumer(template, contracts, dirs)
         )
+        with steps.step("devpi up"):
+            state, started = embedded_devpi.up(server, port=port)
+        index = publishing.Index(url=state.index_url(ws.config.org, "stable"), name="stable")
+        try:
+            with steps.step("plan"):
+                plan = planning.compute(ws)
+            members = building.releasable(ws)
+            missing: list[Member] = []
+            already: list[tuple[str, str]] = []
+            with steps.step(f"look up {len(members)} package(s) on the index"):
+                for member in members:
+                    if publishing.released_on(index, member.name, member.version):
+                        already.append((member.name, member.version))
+                    else:
+                        missing.append(member)
+            built = []
+            sources: dict[str, str] = {}
+            for member in missing:
+                with steps.step(f"build + verify {member.name} {member.version}"):
+                    package, source = building.build_release(ws, member)
+                    built.append(package)
+                    sources[member.name] = source.label
+            published: list[publishing.PackagePublication] = []
+            if built:
+                auth = embedded_devpi.upload_auth(server)
+                assert auth is not None
+                credentials = publishing.basic_credentials(
+                    "embedded devpi", auth.user, auth.password
+                )
+                with steps.step(f"publish {', '.join(b.name for b in built)}"):
+                    published = publishing.publish(ws, index, built, credentials=credentials)
+            versions = {m.name: m.version for m in members}
+            try:
+                consumer = run_consumer(
+                    ws,
+                    dirs=dirs,
+                    venv_job=venv_job,
+                    index=index,
+                    server_url=state.url or "",
+                    versions=versions,
+                    steps=steps,
+                )
+            except MonorelError:
+                keep_workdir = True  # run_consumer's error names the dir, kept for inspection
+                raise
+            keep_workdir = keep_consumer
+        finally:
+            if stop_devpi and started:
+                embedded_devpi.down(server)
     finally:
-        if stop_devpi and started:
-            embedded_devpi.down(server)
-    if not keep_consumer:
-        shutil.rmtree(consumer.directory.parent, ignore_errors=True)
+        # An earlier step may have failed while the venv is still being made: wait for
+        # it (its error, if any, is dropped: the earlier one is the one to report).
+        pool.shutdown(wait=True, cancel_futures=True)
+        if not keep_workdir:
+            shutil.rmtree(dirs.workdir, ignore_errors=True)
     return ShipReport(
         index_url=index.url,
         simple_url=index.simple_url,
@@ -200,25 +281,28 @@ def consumer_sources(ws: Workspace) -> tuple[Path, Path]:
     )
 
 
+def prepare_consumer(template: Path, contracts: Path, dirs: ConsumerDirs) -> None:
+    """Copy the consumer template and the contract tests; make the plain venv."""
+    shutil.copytree(template, dirs.project, ignore=_TEMPLATE_SKIP)
+    shutil.copytree(contracts, dirs.project / "contracts", ignore=_TEMPLATE_SKIP)
+    python.create_venv(dirs.venv)
+
+
 def run_consumer(
     ws: Workspace,
     *,
-    template: Path,
-    contracts: Path,
+    dirs: ConsumerDirs,
+    venv_job: Background,
     index: publishing.Index,
     server_url: str,
     versions: dict[str, str],
     steps: Steps,
 ) -> ConsumerResult:
-    """Install the released packages into a throwaway consumer and run the contracts."""
-    workdir = Path(tempfile.mkdtemp(prefix="monorel-consumer-"))
-    project = workdir / "consumer"
-    venv = workdir / "venv"
+    """Install the released packages into the consumer ``venv_job`` prepares; run the contracts."""
+    workdir, project, venv = dirs.workdir, dirs.project, dirs.venv
     try:
-        with steps.step("consumer: copy template + contract tests, python -m venv"):
-            shutil.copytree(template, project, ignore=_TEMPLATE_SKIP)
-            shutil.copytree(contracts, project / "contracts", ignore=_TEMPLATE_SKIP)
-            python.create_venv(venv)
+        # The wheelhouse step is the venv's first user.
+        steps.join(venv_job, waiting="consumer: wait for the venv")
         test_requirements = project / "requirements-test.txt"
         wheelhouse = state_dir.ensure(ws.state_dir) / "wheelhouse"
         with steps.step("consumer: third-party wheels into the wheelhouse"):
