@@ -1,7 +1,8 @@
 """Child process of ``monorel.adapters.django_``: run as a script, never imported by monorel.
 
-argv[1] is a JSON list of jobs ``{"settings": MODULE, "labels": [LABEL, ...]}``. Each job
-runs ``makemigrations --check --dry-run`` for its labels under its settings; the result
+stdin is a JSON list of jobs ``{"settings": MODULE, "labels": [LABEL, ...],
+"pythonpath": [DIR, ...]}``. Each job runs ``makemigrations --check --dry-run`` for its
+labels under its settings, with its directories first on ``sys.path``; the result
 is printed as one JSON list of ``{"returncode", "stdout", "stderr"}``, in job order.
 
 Django can be set up once per process, so each job needs a process of its own. Where
@@ -38,6 +39,9 @@ from django.core.management.commands import makemigrations  # noqa: F401
 
 
 def _makemigrations(job):
+    # Where PYTHONPATH would put them; set per job (in its own process), as each job needs
+    # only its member's directories and every import searches every entry.
+    sys.path[0:0] = job.get("pythonpath", [])
     os.environ["DJANGO_SETTINGS_MODULE"] = job["settings"]
     from django.conf import settings
 
@@ -124,7 +128,7 @@ def _forked(jobs):
 
 
 def main():
-    jobs = json.loads(sys.argv[1])
+    jobs = json.loads(sys.stdin.read())
     if len(jobs) == 1 or not hasattr(os, "fork"):
         results = [_captured(job) for job in jobs[:1]]
     else:

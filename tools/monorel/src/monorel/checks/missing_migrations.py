@@ -2,9 +2,11 @@
 
 Per member with Django apps: ``makemigrations --check --dry-run <its labels>`` in a
 subprocess of this interpreter, with ``DJANGO_SETTINGS_MODULE`` = the member's settings
-and ``PYTHONPATH`` = every member's source directory and configured pythonpath. The host
-also checks the libraries' apps its settings install (a library's migrations must hold
-under the host's settings too). Members run in parallel (forked from one process
+and ``sys.path`` led by the source directory and configured pythonpath of the member and
+of its workspace dependencies, transitively (a library's test settings install its
+dependencies' apps), or of every member for the host. The host also checks the
+libraries' apps its settings install (a library's migrations must hold under the host's
+settings too). Members run in parallel (forked from one process
 that imported Django once); no database is touched.
 """
 
@@ -12,11 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from monorel.adapters import django_
 from monorel.checks.context import CheckContext
 from monorel.checks.findings import Finding
-from monorel.workspace import Member
+from monorel.workspace import Member, Workspace
 
 RULE = "MR-MAKEMIGRATIONS"
 NAME = "makemigrations"
@@ -60,8 +63,12 @@ def check(ctx: CheckContext) -> list[Finding]:
     if not jobs:
         return findings
     results = django_.makemigrations_check(
-        [django_.MakemigrationsJob(job.member.django_settings or "", job.labels) for job in jobs],
-        pythonpath=ctx.pythonpath(),
+        [
+            django_.MakemigrationsJob(
+                job.member.django_settings or "", job.labels, _pythonpath(ctx, job.member)
+            )
+            for job in jobs
+        ],
         cwd=ctx.ws.root,
     )
     seen: set[tuple[str, str]] = set()
@@ -71,6 +78,40 @@ def check(ctx: CheckContext) -> list[Finding]:
     ):
         findings += _findings(ctx, job, result, seen)
     return findings
+
+
+def _pythonpath(ctx: CheckContext, member: Member) -> tuple[Path, ...]:
+    """Where the member's settings import from: a host's, every member's directories; a
+    library's, its own and its workspace dependencies', transitively.
+
+    Every import searches each entry, so one path of all 2N member directories per job
+    made the rule O(N^2) (bench/RESULTS.md, C3). The entries keep the order of
+    ``ctx.pythonpath()``, so a module resolves to the same file as with the full path.
+    """
+    if member.role == "host":
+        return tuple(ctx.pythonpath())
+    needed = _with_dependencies(ctx.ws, member)
+    paths: list[Path] = []
+    for other in ctx.ws.members.values():
+        if other.name not in needed:
+            continue
+        for path in (other.package_dir.parent, *other.pythonpath):
+            if path not in paths:
+                paths.append(path)
+    return tuple(paths)
+
+
+def _with_dependencies(ws: Workspace, member: Member) -> set[str]:
+    """The member's name and those of its workspace dependencies, transitively."""
+    names: set[str] = set()
+    pending = [member.name]
+    while pending:
+        name = pending.pop()
+        if name in names:
+            continue
+        names.add(name)
+        pending += ws.workspace_requirements(ws.members[name])
+    return names
 
 
 def _findings(
