@@ -158,6 +158,22 @@ def test_a_release_tag_moves_the_release_point(ws: Path) -> None:
     assert (run.code, run.findings) == (0, [])
 
 
+def test_without_tags_a_changelog_built_after_the_bump_moves_the_release_point(ws: Path) -> None:
+    # given a clone without tags: people-app changed with a fragment, then its 1.0.0
+    # changelog section was built and the fragment consumed, in a later commit than the bump
+    _touch_api(ws)
+    write(ws / PEOPLE / "changelog.d/api.feature.md", "api changed.\n")
+    commit_all(ws, "people: change, with its fragment")
+    (ws / PEOPLE / "changelog.d/api.feature.md").unlink()
+    changelog = ws / PEOPLE / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text() + "\n## 1.0.0 (2026-11-25)\n\n- api changed.\n")
+    commit_all(ws, "people: CHANGELOG for 1.0.0")
+    # when
+    run = run_check(ws, "--rule", "fragments")
+    # then the change is part of the release: no fragment needed
+    assert (run.code, run.findings) == (0, [])
+
+
 def test_collect_returns_valid_fragments_and_refuses_invalid_ones(ws: Path) -> None:
     # given one valid fragment each of the two shapes
     changelog = ws / PEOPLE / "changelog.d"

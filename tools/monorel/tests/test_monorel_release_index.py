@@ -188,3 +188,41 @@ def test_check_context_reads_each_base_once(repo: Path, monkeypatch: pytest.Monk
             assert ctx.changed_files(head, member) == []
     # then git ran three times in all
     assert sorted(calls) == ["diff", "ls-files", "rev-parse --show-prefix"]
+
+
+def _changelog(*sections: str) -> str:
+    return "# Changelog\n\n<!-- towncrier release notes start -->\n\n" + "\n\n".join(sections)
+
+
+def test_untagged_release_is_where_the_changelog_got_its_section(tmp_path: Path) -> None:
+    # given people-app bumped to 1.0.0 at the first commit, a change with its fragment, then
+    # the changelog built for 1.0.0 (fragment consumed), a later changelog typo fix and a
+    # 1.1.0 whose reST-style section was built in its own bump commit; no tags anywhere
+    people, ledger = MemberSpec("people-app", django_app=False), MemberSpec("ledger-app")
+    root = write_workspace(tmp_path / "ws", [people, ledger])
+    bumped = run_git(root, "rev-parse", "HEAD")
+    write(root / PEOPLE / "src/people_app/api.py", "def hello() -> str:\n    return 'hi'\n")
+    write(root / PEOPLE / "changelog.d/hello.feature.md", "hello()\n")
+    commit_all(root, "people: hello, with its fragment")
+    (root / PEOPLE / "changelog.d/hello.feature.md").unlink()
+    write(root / PEOPLE / "CHANGELOG.md", _changelog("## 1.0.0 (2026-11-25)\n\n- hello()\n"))
+    built = commit_all(root, "people: CHANGELOG for 1.0.0")
+    write(root / PEOPLE / "CHANGELOG.md", _changelog("## 1.0.0 (2026-11-25)\n\n- hello().\n"))
+    commit_all(root, "people: CHANGELOG typo")
+    set_version(root, people, "1.1.0")
+    one_one = "1.1.0 (2026-11-26)\n==================\n\n- more\n"
+    write(root / PEOPLE / "CHANGELOG.md", _changelog(one_one, "## 1.0.0 (2026-11-25)\n"))
+    released = commit_all(root, "people: release 1.1.0")
+    ws = workspace.load(root)
+    # when
+    points = release_points.ReleaseIndex(ws).released_versions(ws.members["people-app"])
+    # then 1.0.0 was released where its section was built, 1.1.0 at its bump
+    assert points == [
+        release_points.ReleasePoint("1.0.0", built, "history"),
+        release_points.ReleasePoint("1.1.0", released, "history"),
+    ]
+    assert points == release_points.released_versions(ws, ws.members["people-app"])
+    # and a member whose changelog never got a section was released at its bump
+    assert release_points.last_release(ws, ws.members["ledger-app"]) == (
+        release_points.ReleasePoint("1.0.0", bumped, "history")
+    )

@@ -1,12 +1,15 @@
 """Where each package was last released, and which versions it released before.
 
-A release point is the tag ``<dist-name>-v<version>``; where a repository has no
-such tags, it is the commit that set the version in history (the commit that
-last changed ``[project] version`` of the member's pyproject.toml).
+A release point is the tag ``<dist-name>-v<version>``. Where a repository has no
+such tags (a clone made without them, as many CI checkouts are), history tells: the
+commit that set ``[project] version`` of the member's pyproject.toml, or, where the
+changelog got its section for that version only later (fragments consumed by a
+towncrier build after the bump), the first commit whose changelog has that section.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,6 +19,9 @@ from packaging.version import InvalidVersion, Version
 
 from monorel.adapters import git
 from monorel.workspace import Member, Workspace
+
+# a reST section underline: one punctuation character, three times or more
+_UNDERLINE = re.compile(r"([=\-~^*+])\1{2,}\s*")
 
 
 @dataclass(frozen=True)
@@ -122,15 +128,45 @@ def _history_points(
     if not has_commits:
         return []  # no repository, or one without commits yet: nothing was released
     rel = member.pyproject.relative_to(ws.root).as_posix()
-    points: list[ReleasePoint] = []
+    bumps: list[tuple[str, str]] = []
     previous_version: str | None = None
-    # oldest first, so each point is the first commit that carried the version
+    # oldest first, so each bump is the first commit that carried the version
     for commit in reversed(git.commits_touching(ws.root, rel)):
         version = _version_at_path(ws, commit, rel)
         if version is not None and version != previous_version:
-            points.append(ReleasePoint(version, commit, "history"))
+            bumps.append((version, commit))
         previous_version = version
-    return points
+    changelog = member.changelog_file.relative_to(ws.root).as_posix()
+    ends = [commit for _, commit in bumps[1:]] + ["HEAD"]
+    return [
+        ReleasePoint(version, _released_at(ws, changelog, version, commit, end), "history")
+        for (version, commit), end in zip(bumps, ends, strict=True)
+    ]
+
+
+def _released_at(ws: Workspace, changelog: str, version: str, bump: str, end: str) -> str:
+    """The bump commit, or the first commit before ``end`` whose changelog has the version's
+    section: a release whose changelog was built after the bump happened there, and the
+    changes between the two are in that section (their fragments were consumed)."""
+    if _has_section(git.show(ws.root, bump, changelog), version):
+        return bump
+    for commit in git.commits_between(ws.root, bump, end, changelog):
+        if _has_section(git.show(ws.root, commit, changelog), version):
+            return commit
+    return bump  # the changelog never got the section: the bump is all history tells
+
+
+def _has_section(changelog: str | None, version: str) -> bool:
+    """Whether a heading of ``changelog`` names ``version`` (Markdown ``#`` or reST underline)."""
+    if changelog is None:
+        return False
+    named = re.compile(rf"(?<![\w.]){re.escape(version)}(?![\w.])")
+    lines = changelog.splitlines()
+    for line, below in zip(lines, [*lines[1:], ""], strict=True):
+        heading = line.lstrip().startswith("#") or _UNDERLINE.fullmatch(below) is not None
+        if heading and named.search(line):
+            return True
+    return False
 
 
 def version_at(ws: Workspace, member: Member, commit: str) -> str | None:

@@ -73,6 +73,12 @@ def commits_touching(root: Path, path: str) -> list[str]:
     return [c for c in _git(root, "log", "--format=%H", "--", path).splitlines() if c]
 
 
+def commits_between(root: Path, start: str, end: str, path: str) -> list[str]:
+    """Commits after ``start`` up to and excluding ``end`` that touched ``path``, oldest first."""
+    out = _git(root, "rev-list", "--reverse", f"{start}..{end}", "--", path)
+    return [c for c in out.splitlines() if c]
+
+
 def parent(root: Path, commit: str) -> str | None:
     out = _git(root, "rev-list", "--parents", "-n", "1", commit).split()
     return out[1] if len(out) > 1 else None
