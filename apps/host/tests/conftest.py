@@ -27,32 +27,43 @@ def row_counts(db: None) -> Callable[[], dict[str, int]]:
     return _row_counts
 
 
-class JsonClient:
-    """Django's test client speaking JSON; returns (status, parsed body)."""
+API_TOKEN = "test-api-token"
 
-    def __init__(self, client: Client) -> None:
+
+class JsonClient:
+    """Django's test client speaking JSON as an API caller with ``token``; returns (status,
+    parsed body). ``token=None`` sends no Authorization header."""
+
+    def __init__(self, client: Client, token: str | None = API_TOKEN) -> None:
         self._client = client
+        self._auth = {} if token is None else {"Authorization": f"Bearer {token}"}
 
     def post(
         self, path: str, data: Any = None, *, headers: dict[str, str] | None = None
     ) -> tuple[int, Any]:
         body = b"" if data is None else json.dumps(data).encode()
-        response = self._client.post(
-            path, body, content_type="application/json", headers=headers or {}
-        )
-        return response.status_code, response.json()
+        return self.post_raw(path, body, content_type="application/json", headers=headers)
 
     def post_raw(
         self, path: str, body: bytes, *, content_type: str, headers: dict[str, str] | None = None
     ) -> tuple[int, Any]:
-        response = self._client.post(path, body, content_type=content_type, headers=headers or {})
+        response = self._client.post(
+            path, body, content_type=content_type, headers={**self._auth, **(headers or {})}
+        )
         return response.status_code, response.json()
 
     def get(self, path: str) -> tuple[int, Any]:
-        response = self._client.get(path)
+        response = self._client.get(path, headers=self._auth)
         return response.status_code, response.json()
 
 
 @pytest.fixture
-def api(db: None, client: Client) -> JsonClient:
+def api_tokens(settings) -> list[str]:
+    """The tokens the host accepts in these tests: the callers' and a second, rotated one."""
+    settings.HOST_API_TOKENS = [API_TOKEN, "rotated-api-token"]
+    return settings.HOST_API_TOKENS
+
+
+@pytest.fixture
+def api(db: None, client: Client, api_tokens: list[str]) -> JsonClient:
     return JsonClient(client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 from decimal import Decimal
 
 import accounts_app.api
@@ -117,6 +118,57 @@ def test_host_api_wrong_method_and_unknown_path(api, client) -> None:
     )
     status, body = api.get("/api/accounts/999999")
     assert (status, body["error"]["code"]) == (404, "accounts.not_found")
+
+
+# --- authentication ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("authorization", "code", "message"),
+    [
+        (None, "auth.missing_token", "send Authorization: Bearer <token>"),
+        ("Basic dXNlcjpwYXNz", "auth.missing_token", "send Authorization: Bearer <token>"),
+        ("Bearer ", "auth.missing_token", "send Authorization: Bearer <token>"),
+        ("Bearer not-a-token", "auth.invalid_token", "the bearer token is not valid"),
+        ("Bearer test-api-token-and-more", "auth.invalid_token", "the bearer token is not valid"),
+    ],
+)
+def test_host_api_refuses_callers_without_a_valid_token(
+    client, api_tokens, row_counts, authorization, code, message
+) -> None:
+    # given a caller with a missing, malformed or unknown token
+    headers = {} if authorization is None else {"Authorization": authorization}
+    before = row_counts()
+    # when it reads and writes
+    read = client.get("/api/accounts/1", headers=headers)
+    write = client.post(
+        "/api/accounts",
+        json.dumps({"name": "Eve", "email": "eve@example.com"}),
+        content_type="application/json",
+        headers=headers,
+    )
+    # then both are 401 with a Bearer challenge, and nothing was written
+    for response in (read, write):
+        assert (response.status_code, response.json()) == (401, _error(code, message))
+        assert response["WWW-Authenticate"] == 'Bearer realm="host"'
+    assert row_counts() == before
+
+
+def test_host_api_accepts_each_configured_token(client, api_tokens, account_id) -> None:
+    # given two configured tokens (one being rotated in)
+    # when each is sent, then each is accepted
+    for token in api_tokens:
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get(f"/api/accounts/{account_id}", headers=headers).status_code == 200
+
+
+def test_host_api_inbound_webhook_needs_a_signature_not_a_token(client, api_tokens) -> None:
+    # given no token, when the webhook endpoint is called, then the signature is asked for
+    response = client.post("/api/webhooks/inbound", b"{}", content_type="application/json")
+    assert (response.status_code, response.json()["error"]["code"]) == (
+        400,
+        "webhooks.missing_signature",
+    )
 
 
 # --- invoices ------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ accounts: 3
 invoices: 4 (draft 1, open 2, paid 1)
 payments: 2
 admin:    http://127.0.0.1:8000/admin/  (create a user: uv run apps/host/manage.py createsuperuser)
-api:      http://127.0.0.1:8000/api/invoices/1
+api:      http://127.0.0.1:8000/api/invoices/1  (header Authorization: Bearer dev-only-api-token)
 """
 
 

@@ -157,3 +157,30 @@ def test_host_settings_importable_for_django_admin(tmp_path: Path) -> None:
         0,
         "System check identified no issues (0 silenced).\n",
     ), result.stderr
+
+
+def _deploy_errors() -> list[str]:
+    from django.core import checks
+
+    return [
+        e.id for e in checks.run_checks(include_deployment_checks=True) if e.id.startswith("host.")
+    ]
+
+
+def test_host_settings_deploy_check_refuses_the_dev_only_secrets(settings) -> None:
+    # given the defaults the demo runs with
+    settings.HOST_API_TOKENS = ["dev-only-api-token"]
+    settings.HOST_WEBHOOK_SECRET = "dev-only-webhook-secret"
+    # when / then `check --deploy` names both
+    assert _deploy_errors() == ["host.E001", "host.E002"]
+    # and no tokens at all is refused too
+    settings.HOST_API_TOKENS = []
+    assert _deploy_errors() == ["host.E001", "host.E002"]
+
+
+def test_host_settings_deploy_check_passes_configured_secrets(settings) -> None:
+    # given tokens and a webhook secret of the deployment's own
+    settings.HOST_API_TOKENS = ["a-long-random-token", "the-previous-one"]
+    settings.HOST_WEBHOOK_SECRET = "a-long-random-secret"
+    # when / then
+    assert _deploy_errors() == []

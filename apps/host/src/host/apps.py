@@ -5,3 +5,6 @@ class HostConfig(AppConfig):
     name = "host"
     verbose_name = "Host"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from host import checks  # noqa: F401 - registers the deploy checks

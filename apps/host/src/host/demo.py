@@ -49,12 +49,16 @@ def summary(addrport: str) -> str:
     from django.conf import settings
     from django.db.models import Count
 
+    from host.envconfig import DEV_API_TOKEN
+
     account = apps.get_model("accounts_app", "Account")
     invoice = apps.get_model("billing_app", "Invoice")
     payment = apps.get_model("billing_app", "Payment")
     by_status = dict(
         invoice.objects.values_list("status").annotate(n=Count("id")).order_by("status")
     )
+    # the dev default is no secret (it is in the source); a configured token is never printed
+    token = DEV_API_TOKEN if DEV_API_TOKEN in settings.HOST_API_TOKENS else "<HOST_API_TOKENS>"
     database = settings.DATABASES["default"]
     base = f"http://{addrport}"
     statuses = ", ".join(f"{status} {count}" for status, count in sorted(by_status.items()))
@@ -65,7 +69,7 @@ def summary(addrport: str) -> str:
             f"invoices: {invoice.objects.count()} ({statuses})",
             f"payments: {payment.objects.count()}",
             f"admin:    {base}/admin/  (create a user: uv run apps/host/manage.py createsuperuser)",
-            f"api:      {base}/api/invoices/1",
+            f"api:      {base}/api/invoices/1  (header Authorization: Bearer {token})",
         ]
     )
 

@@ -13,6 +13,10 @@ from typing import Any
 
 import dj_database_url
 
+# what the host runs with when nothing is configured; `check --deploy` refuses both
+DEV_API_TOKEN = "dev-only-api-token"
+DEV_WEBHOOK_SECRET = "dev-only-webhook-secret"
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 

@@ -8,6 +8,7 @@ stable ``code`` attributes (``accounts.*``, ``billing.*``); the host adds ``requ
 from __future__ import annotations
 
 import functools
+import hmac
 import json
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -15,6 +16,7 @@ from typing import Any
 
 from accounts_app.api import AccountsError
 from billing_app.api import BillingError
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -46,6 +48,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "request.too_large": 413,
     "request.method_not_allowed": 405,
     "request.not_found": 404,
+    # host: API authentication
+    "auth.missing_token": 401,
+    "auth.invalid_token": 401,
     # host: inbound webhooks
     "webhooks.missing_signature": 400,
     "webhooks.malformed_signature": 400,
@@ -76,12 +81,16 @@ def error_response(code: str, message: str) -> JsonResponse:
 View = Callable[..., HttpResponse]
 
 
-def json_endpoint(*methods: str, require_json: bool = True) -> Callable[[View], View]:
+def json_endpoint(
+    *methods: str, require_json: bool = True, authenticate: bool = True
+) -> Callable[[View], View]:
     """Mark a view as a JSON API endpoint: CSRF-exempt, ``methods`` only, errors as JSON.
 
-    CSRF is exempt because clients are not browsers with cookies. Requiring
-    ``Content-Type: application/json`` on bodies keeps cross-site HTML forms out: a browser
-    can only send that type cross-origin after a CORS preflight, which the host never grants.
+    Callers authenticate with ``Authorization: Bearer <token>``, one of ``HOST_API_TOKENS``
+    (``authenticate=False`` for endpoints that verify their own signature). CSRF is exempt
+    because clients are not browsers with cookies. Requiring ``Content-Type:
+    application/json`` on bodies keeps cross-site HTML forms out: a browser can only send
+    that type cross-origin after a CORS preflight, which the host never grants.
     """
 
     def decorate(view: View) -> View:
@@ -94,11 +103,16 @@ def json_endpoint(*methods: str, require_json: bool = True) -> Callable[[View], 
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
+                if authenticate:
+                    _require_token(request)
                 if require_json and request.method == "POST":
                     _require_json_content_type(request)
                 return view(request, *args, **kwargs)
             except (RequestError, SignatureError, AccountsError, BillingError) as exc:
-                return error_response(exc.code, _message(exc))
+                response = error_response(exc.code, _message(exc))
+                if exc.code.startswith("auth."):
+                    response["WWW-Authenticate"] = 'Bearer realm="host"'
+                return response
 
         return csrf_exempt(wrapper)
 
@@ -107,6 +121,17 @@ def json_endpoint(*methods: str, require_json: bool = True) -> Callable[[View], 
 
 def _message(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
+
+
+def _require_token(request: HttpRequest) -> None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise RequestError("auth.missing_token", "send Authorization: Bearer <token>")
+    given = token.strip().encode()
+    # every configured token is compared, in constant time, so timing tells nothing
+    matches = [hmac.compare_digest(given, t.encode()) for t in settings.HOST_API_TOKENS]
+    if not any(matches):
+        raise RequestError("auth.invalid_token", "the bearer token is not valid")
 
 
 def _require_json_content_type(request: HttpRequest) -> None:

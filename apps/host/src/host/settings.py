@@ -9,7 +9,9 @@ Environment:
   BILLING_PAYMENT_GATEWAY dotted path of the gateway class (default host.payments.FakeGateway)
   HOST_GATEWAY_URL        endpoint of host.payments.HttpGateway (only used by that gateway)
   HOST_GATEWAY_TIMEOUT    seconds, default 10
-  HOST_WEBHOOK_SECRET     shared secret of inbound webhooks (dev-only default)
+  HOST_API_TOKENS         comma-separated bearer tokens of the JSON API, several while one
+                          is rotated (dev-only default; `manage.py check --deploy` refuses it)
+  HOST_WEBHOOK_SECRET     shared secret of inbound webhooks (dev-only default, refused too)
   HOST_WEBHOOK_TOLERANCE  seconds a signed timestamp stays valid, default 300
 """
 
@@ -17,7 +19,14 @@ from __future__ import annotations
 
 import os
 
-from host.envconfig import database_config, env_bool, env_int, env_list
+from host.envconfig import (
+    DEV_API_TOKEN,
+    DEV_WEBHOOK_SECRET,
+    database_config,
+    env_bool,
+    env_int,
+    env_list,
+)
 
 _env = os.environ
 
@@ -83,7 +92,8 @@ BILLING_WEBHOOK_SINK = "host.webhooks.log_outbound_webhook"
 # --- host ---------------------------------------------------------------------------------
 HOST_GATEWAY_URL = _env.get("HOST_GATEWAY_URL", "")
 HOST_GATEWAY_TIMEOUT = env_int(_env, "HOST_GATEWAY_TIMEOUT", default=10)
-HOST_WEBHOOK_SECRET = _env.get("HOST_WEBHOOK_SECRET") or "dev-only-webhook-secret"
+HOST_API_TOKENS = env_list(_env, "HOST_API_TOKENS", default=[DEV_API_TOKEN])
+HOST_WEBHOOK_SECRET = _env.get("HOST_WEBHOOK_SECRET") or DEV_WEBHOOK_SECRET
 HOST_WEBHOOK_TOLERANCE = env_int(_env, "HOST_WEBHOOK_TOLERANCE", default=300)
 
 LOGGING = {
