@@ -101,13 +101,18 @@ def publish(
 # -- rehearsal venvs (used by `monorel rehearse`) -------------------------------------------
 
 
-def build_wheel(project_dir: Path, out_dir: Path, *, offline: bool = False) -> Path:
+def build_wheel(
+    project_dir: Path, out_dir: Path, *, offline: bool = False, build_python: Path | None = None
+) -> Path:
     """Build only the wheel of the project in ``project_dir`` into ``out_dir``; return it.
 
     Works on any project directory, also one exported from git history that has no
     workspace around it (``--no-sources`` keeps the declared ranges in the metadata).
+    ``build_python``: build with the backend installed in that interpreter's environment
+    instead of in a fresh isolated one.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    shared = ["--no-build-isolation", "--python", build_python] if build_python else []
     run(
         [
             executable(),
@@ -115,6 +120,7 @@ def build_wheel(project_dir: Path, out_dir: Path, *, offline: bool = False) -> P
             "--quiet",
             "--wheel",
             "--no-sources",
+            *shared,
             *(["--offline"] if offline else []),  # the build backend from uv's cache only
             "--out-dir",
             out_dir,
@@ -146,8 +152,10 @@ def pip_install(
     *,
     constraints: Path | None = None,
     offline: bool = False,
+    no_deps: bool = False,
 ) -> None:
-    """``uv pip install`` into ``venv``: wheel paths and requirement strings, resolved together."""
+    """``uv pip install`` into ``venv``: wheel paths and requirement strings, resolved together
+    (``no_deps``: exactly these, their requirements neither resolved nor installed)."""
     argv: list[str | os.PathLike[str]] = [
         executable(),
         "pip",
@@ -160,6 +168,8 @@ def pip_install(
         argv += ["--constraints", constraints]
     if offline:
         argv.append("--offline")  # third-party packages only from uv's cache
+    if no_deps:
+        argv.append("--no-deps")
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         # no process in the venv may write bytecode, so each would compile its imports from
         # source again: compile once here instead (a warm rehearsal runs twice as fast)

@@ -5,6 +5,14 @@ each wheel, the third-party requirements and the constraints. Legs only read fro
 (run Django and pytest in it), so one venv serves every leg and every later rehearsal
 that asks for the same content. A file lock per key makes a second process wait for the
 first to finish filling it; a ``.complete`` marker tells a finished venv from a broken one.
+
+Layers: the legs of a rehearsal differ only in our wheels, so the third-party packages
+(Django, psycopg, pytest: almost all the files, and all the bytecode to compile) live in
+one shared *base* venv, and each leg's venv holds just our wheels plus a ``.pth`` line
+that adds the base's site-packages after its own. A probe run by the leg's python then
+checks every requirement of our wheels against what it imports; where one is not met (an
+old release wanting another Django), the leg gets a complete venv of its own instead,
+installed and resolved by uv as a whole, so uv's resolution error is what the user sees.
 """
 
 from __future__ import annotations
@@ -13,14 +21,23 @@ import fcntl
 import hashlib
 import json
 import shutil
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email.parser import HeaderParser
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
 from monorel.adapters import uv
+from monorel.adapters._process import run
+from monorel.errors import ToolError
 
 _COMPLETE = ".monorel-complete"
+_BASE_PTH = "_monorel_base.pth"
+_PROBE = Path(__file__).with_name("_requires_probe.py")
 
 
 @dataclass(frozen=True)
@@ -55,19 +72,78 @@ def ensure(spec: VenvSpec, cache_dir: Path) -> Path:
     with _locked(venvs / f"{target.name}.lock"):
         if not (target / _COMPLETE).is_file():
             shutil.rmtree(target, ignore_errors=True)  # a half-made venv of a killed run
-            uv.create_venv(target, python=spec.python)
-            constraints = None
-            if spec.constraints:
-                constraints = target / "constraints.txt"
-                constraints.write_text(spec.constraints, encoding="utf-8")
-            uv.pip_install(
-                target,
-                [*map(str, spec.wheels), *spec.requirements],
-                constraints=constraints,
-                offline=spec.offline,
-            )
+            if not spec.wheels or not _layered(spec, venvs, target):
+                shutil.rmtree(target, ignore_errors=True)
+                _install_whole(spec, target)
             (target / _COMPLETE).write_text("", encoding="utf-8")
     return target / "bin" / "python"
+
+
+def _install_whole(spec: VenvSpec, target: Path) -> None:
+    uv.create_venv(target, python=spec.python)
+    constraints = None
+    if spec.constraints:
+        constraints = target / "constraints.txt"
+        constraints.write_text(spec.constraints, encoding="utf-8")
+    everything = [*map(str, spec.wheels), *spec.requirements]
+    if everything:  # a build venv of a backend that declares no requirements stays empty
+        uv.pip_install(target, everything, constraints=constraints, offline=spec.offline)
+
+
+def _layered(spec: VenvSpec, venvs: Path, target: Path) -> bool:
+    """Our wheels in ``target`` over the shared base venv; False where a requirement of
+    them is not met there (the caller then installs a whole venv)."""
+    base_spec = replace(spec, wheels=(), requirements=_third_party(spec))
+    base = venvs / f"base-{base_spec.key()}"
+    with _locked(venvs / f"{base.name}.lock"):
+        if not (base / _COMPLETE).is_file():
+            shutil.rmtree(base, ignore_errors=True)
+            _install_whole(base_spec, base)
+            (base / _COMPLETE).write_text("", encoding="utf-8")
+    python = uv.create_venv(target, python=spec.python)
+    # addsitedir, not a bare path: the base's own .pth files are processed too
+    line = f"import site; site.addsitedir({str(_site_packages(base))!r})\n"
+    (_site_packages(target) / _BASE_PTH).write_text(line, encoding="utf-8")
+    uv.pip_install(target, list(map(str, spec.wheels)), no_deps=True, offline=spec.offline)
+    names = [_wheel_metadata(w)["Name"] for w in spec.wheels]
+    try:
+        run([python, _PROBE, *names], drop_env=("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"))
+    except ToolError:
+        return False
+    return True
+
+
+def _third_party(spec: VenvSpec) -> tuple[str, ...]:
+    """The spec's requirements and those of its wheels that name no wheel of the spec.
+
+    Requirements of extras are left out: nothing here installs a wheel with extras."""
+    ours = {canonicalize_name(_wheel_metadata(w)["Name"]) for w in spec.wheels}
+    found = set(spec.requirements)
+    for wheel in spec.wheels:
+        for raw in _wheel_metadata(wheel).get_all("Requires-Dist") or []:
+            try:
+                requirement = Requirement(raw)
+            except InvalidRequirement:
+                continue  # the whole install that follows a failed probe reports it
+            if canonicalize_name(requirement.name) in ours:
+                continue
+            if requirement.marker and "extra" in str(requirement.marker):
+                continue
+            found.add(raw)
+    return tuple(sorted(found))
+
+
+def _wheel_metadata(wheel: Path):
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        return HeaderParser().parsestr(archive.read(name).decode("utf-8"))
+
+
+def _site_packages(venv: Path) -> Path:
+    found = sorted(venv.glob("lib/python*/site-packages"))
+    if len(found) != 1:
+        raise ToolError(f"{venv} has {len(found)} site-packages directories, expected one")
+    return found[0]
 
 
 @contextmanager

@@ -8,6 +8,11 @@
 
 Cache entries are written to a temporary directory and renamed into place, so parallel
 legs and concurrent rehearsals never see a half-written wheel.
+
+Builds share a build venv per distinct ``[build-system] requires`` (a venv of
+``monorel.rehearsal.venvs``), instead of uv making a fresh isolated one for each build:
+about half of a small package's build time. Where that venv cannot build a project, it
+is built again the isolated way, whose error is the one reported.
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 from monorel.adapters import devpi, git, uv
 from monorel.errors import ToolError
+from monorel.rehearsal import venvs
 from monorel.release_points import ReleasePoint
 from monorel.workspace import Member, Workspace
 
@@ -41,7 +49,7 @@ _SKIP_SUFFIXES = (".pyc", ".pyo", ".sqlite3")
 def current_wheel(member: Member, cache_dir: Path, *, offline: bool = False) -> Path:
     """The member's wheel as its working tree builds it now."""
     slot = cache_dir / "wheels" / member.name / f"{member.version}-{_tree_digest(member.path)}"
-    return _cached(slot, lambda out: uv.build_wheel(member.path, out, offline=offline))
+    return _cached(slot, lambda out: _build(member.path, out, cache_dir, offline=offline))
 
 
 def released_wheel(
@@ -82,9 +90,36 @@ def released_wheel(
     def build(out: Path) -> Path:
         with tempfile.TemporaryDirectory(prefix="monorel-src-") as tmp:
             source = git.export_tree(ws.root, point.commit, rel, Path(tmp))
-            return uv.build_wheel(source, out, offline=offline)
+            return _build(source, out, cache_dir, offline=offline)
 
     return _cached(slot, build)
+
+
+def _build(source: Path, out: Path, cache_dir: Path, *, offline: bool) -> Path:
+    requires = _build_requires(source)
+    if requires is not None:
+        spec = venvs.VenvSpec(
+            python=sys.executable, wheels=(), requirements=requires, offline=offline
+        )
+        try:
+            python = venvs.ensure(spec, cache_dir)
+            return uv.build_wheel(source, out, offline=offline, build_python=python)
+        except ToolError:
+            for leftover in out.iterdir():  # the isolated build below starts clean
+                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+    return uv.build_wheel(source, out, offline=offline)
+
+
+def _build_requires(source: Path) -> tuple[str, ...] | None:
+    """``[build-system] requires`` of the project; None where it declares none."""
+    try:
+        data = tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))
+        requires = data["build-system"]["requires"]
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        return None
+    if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+        return None
+    return tuple(requires)
 
 
 def wheel_version(wheel: Path) -> str:
