@@ -105,8 +105,7 @@ def _build(source: Path, out: Path, cache_dir: Path, *, offline: bool) -> Path:
             python = venvs.ensure(spec, cache_dir)
             return uv.build_wheel(source, out, offline=offline, build_python=python)
         except ToolError:
-            for leftover in out.iterdir():  # the isolated build below starts clean
-                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+            shutil.rmtree(out, ignore_errors=True)  # the isolated build below starts clean
     return uv.build_wheel(source, out, offline=offline)
 
 
