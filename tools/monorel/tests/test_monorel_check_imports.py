@@ -139,3 +139,62 @@ def test_an_unparsable_module_is_reported_not_crashed_on(ws: Path) -> None:
     assert [(f["rule"], f["path"], f["line"]) for f in run.findings] == [
         ("MR-IMPORT", f"{PEOPLE}/broken.py", 1)
     ]
+
+
+LEDGER_TESTS = "packages/ledger-app/tests"
+
+
+def test_tests_reaching_into_another_members_private_module_are_reported(ws: Path) -> None:
+    # given ledger-app's tests using their own models (fine) and people_app.models (not)
+    write(
+        ws / LEDGER_TESTS / "test_entries.py",
+        """
+        from ledger_app.models import Entry
+        from people_app.api import display_name
+
+
+        def test_entry():
+            from people_app.models import Person
+        """,
+    )
+    # when
+    run = run_check(ws, "--rule", "imports")
+    # then
+    assert run.findings == [
+        finding(
+            "MR-IMPORT",
+            f"{LEDGER_TESTS}/test_entries.py",
+            6,
+            f"{LEDGER_TESTS}/test_entries.py imports people_app.models, which is not a public "
+            "module of people-app (public: people_app.api)",
+            "import it from people_app.api (export it there if it is missing), or list the "
+            "module in [tool.monorel.packages.people-app] public-modules",
+        )
+    ]
+
+
+def test_tests_may_use_a_member_their_dependency_groups_declare(ws: Path) -> None:
+    # given people-app's tests using ledger-app, which people-app does not depend on
+    people_tests = "packages/people-app/tests"
+    write(ws / people_tests / "helpers" / "entries.py", "import ledger_app.api\n")
+    # when undeclared
+    undeclared = run_check(ws, "--rule", "imports")
+    # then
+    assert undeclared.findings == [
+        finding(
+            "MR-IMPORT",
+            f"{people_tests}/helpers/entries.py",
+            1,
+            f"{people_tests}/helpers/entries.py imports ledger_app.api, but people-app does not "
+            "declare ledger-app in [project].dependencies",
+            'declare "ledger-app>=1.0.0,<2" in packages/people-app/pyproject.toml '
+            "(with ledger-app = { workspace = true } in [tool.uv.sources]), or, for tests only, "
+            "in one of its [dependency-groups], or remove the import",
+        )
+    ]
+    # when a dependency group declares it
+    pyproject = ws / "packages/people-app/pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[dependency-groups]\ntest = ["ledger-app"]\n')
+    declared = run_check(ws, "--rule", "imports")
+    # then
+    assert (declared.code, declared.findings) == (0, [])

@@ -3,11 +3,20 @@
 The graph comes from grimp (``monorel.adapters.grimp_``), over the import packages of every
 member: imports in functions and under ``TYPE_CHECKING`` count. Tool members are checked
 only where they import a library or host member (tools may share code among themselves).
+
+A library's or host's ``tests/`` directory is held to the same boundary: its tests may
+use their own package freely, and another member only through its public modules and
+only where the member declares it, in ``[project].dependencies`` or in one of its
+``[dependency-groups]`` (test-only dependencies belong there).
 """
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from monorel.adapters import grimp_
 from monorel.checks.context import CheckContext
@@ -20,9 +29,20 @@ NAME = "imports"
 SUMMARY = "imports follow declared dependencies and reach only public modules"
 
 
+# the import name under which a member's tests/ directory joins the graph: no real
+# package can be called that, and its modules are the test files
+_TESTS = "__monorel_tests__"
+
+
 def check(ctx: CheckContext) -> list[Finding]:
     ws = ctx.ws
     packages = {m.import_name: m.package_dir for m in ws.members.values() if m.package_dir.is_dir()}
+    tests = {
+        f"{_TESTS}{m.import_name}": m
+        for m in ws.members.values()
+        if m.role != "tool" and (m.path / "tests").is_dir()
+    }
+    packages |= {name: m.path / "tests" for name, m in tests.items()}
     result = grimp_.direct_imports(packages)
     if isinstance(result, grimp_.UnparsableModule):
         return [
@@ -37,27 +57,40 @@ def check(ctx: CheckContext) -> list[Finding]:
         ]
     findings = []
     for imp in result:
-        importer = ws.by_import_name(imp.importer.split(".")[0])
+        top = imp.importer.split(".")[0]
+        importer = tests[top] if top in tests else ws.by_import_name(top)
         target = ws.by_import_name(imp.imported.split(".")[0])
         if importer is None or target is None or importer.name == target.name:
             continue
         if importer.role == "tool" and target.role == "tool":
             continue
-        finding = _violation(ctx, importer, target, imp)
+        if top in tests:
+            file = _module_file(importer.path / "tests", imp.importer)
+            declared = _test_dependencies(ctx, importer)
+        else:
+            file = _module_file(importer.package_dir, imp.importer)
+            declared = set(ctx.ws.workspace_requirements(importer))
+        finding = _violation(ctx, importer, target, imp, file, declared)
         if finding is not None:
             findings.append(finding)
     return findings
 
 
 def _violation(
-    ctx: CheckContext, importer: Member, target: Member, imp: grimp_.DirectImport
+    ctx: CheckContext,
+    importer: Member,
+    target: Member,
+    imp: grimp_.DirectImport,
+    file: Path,
+    declared: set[str],
 ) -> Finding | None:
-    where = dict(path=ctx.rel(_module_file(importer, imp.importer)), line=imp.line, rule=RULE)
+    where = dict(path=ctx.rel(file), line=imp.line, rule=RULE)
+    who = ctx.rel(file) if imp.importer.startswith(_TESTS) else imp.importer
     if importer.role == "library" and target.role == "host":
         return Finding(
             **where,
             message=(
-                f"{imp.importer} imports {imp.imported}: library {importer.name} may not "
+                f"{who} imports {imp.imported}: library {importer.name} may not "
                 f"depend on {target.name}, the host"
             ),
             fix=(
@@ -65,17 +98,22 @@ def _violation(
                 f"{target.name} plug its implementation in through a setting"
             ),
         )
-    if target.name not in ctx.ws.workspace_requirements(importer):
+    if target.name not in declared:
         return Finding(
             **where,
             message=(
-                f"{imp.importer} imports {imp.imported}, but {importer.name} does not declare "
+                f"{who} imports {imp.imported}, but {importer.name} does not declare "
                 f"{target.name} in [project].dependencies"
             ),
             fix=(
                 f'declare "{suggested_range(target)}" in {ctx.rel(importer.pyproject)} '
                 f"(with {target.name} = {{ workspace = true }} in [tool.uv.sources]), "
-                "or remove the import"
+                + (
+                    "or, for tests only, in one of its [dependency-groups], "
+                    if who != imp.importer
+                    else ""
+                )
+                + "or remove the import"
             ),
         )
     if not _is_public(imp.imported, target):
@@ -83,7 +121,7 @@ def _violation(
         return Finding(
             **where,
             message=(
-                f"{imp.importer} imports {imp.imported}, which is not a public module of "
+                f"{who} imports {imp.imported}, which is not a public module of "
                 f"{target.name} (public: {public})"
             ),
             fix=(
@@ -99,9 +137,27 @@ def _is_public(module: str, target: Member) -> bool:
     return any(module == p or module.startswith(f"{p}.") for p in target.public_modules)
 
 
-def _module_file(member: Member, module: str) -> Path:
+def _test_dependencies(ctx: CheckContext, member: Member) -> set[str]:
+    """Members the member's tests may use: its dependencies and its dependency groups'."""
+    declared = set(ctx.ws.workspace_requirements(member))
+    try:
+        groups = tomllib.loads(member.pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return declared  # the workspace loaded it a moment ago; nothing more to learn
+    for entries in (groups.get("dependency-groups") or {}).values():
+        for entry in entries if isinstance(entries, list) else []:
+            try:
+                name = canonicalize_name(Requirement(entry).name) if isinstance(entry, str) else ""
+            except InvalidRequirement:
+                continue
+            if name in ctx.ws.members and name != member.name:
+                declared.add(name)
+    return declared
+
+
+def _module_file(directory: Path, module: str) -> Path:
     parts = module.split(".")[1:]
-    base = member.package_dir.joinpath(*parts)
+    base = directory.joinpath(*parts)
     if base.is_dir():
         return base / "__init__.py"
     return base.with_suffix(".py")
