@@ -219,3 +219,16 @@ def test_once_runs_its_producer_a_single_time_and_repeats_its_error():
     # then
     assert calls == [1]
     assert errors == ["boom", "boom"]
+
+
+def test_a_view_the_upgrade_dropped_is_named_and_new_views_are_not_findings():
+    # given views before and after: one dropped, one kept, one added
+    before = ["report_a", "report_b"]
+    after = ["report_b", "report_c"]
+    # when
+    findings = snapshot.compare_views(before, after)
+    # then
+    assert findings == [
+        "view report_a dropped (a column or table it used was dropped with CASCADE)"
+    ]
+    assert snapshot.compare_views(before, before) == []

@@ -7,6 +7,9 @@ each scenario is a copy with one more commit that bumps tiny-shop to 1.1.0:
               1.0.0 leg loads the seed as it was at 1.0.0) -> every step passes
 - drop:       removes ``Item.note`` (seed rows hold notes) -> fails at row survival, names it
 - constraint: adds CHECK (price > 0) (the seed has price 0) -> fails at migrate with the DB error
+- view:       the drop, where the host's own migration made a view over ``Item.note``:
+              SQLite refuses to drop the column (fails at migrate); PostgreSQL drops the
+              view with the column (CASCADE), which row survival names
 
 Every scenario runs on SQLite and on PostgreSQL (an ephemeral cluster started by
 ``--db postgres`` for the good upgrade; one shared cluster passed as ``--db URL`` for the
@@ -184,6 +187,17 @@ class Migration(migrations.Migration):
     operations = [migrations.RemoveField("item", "note")]
 """,
     ),
+    "view": (
+        _SHOP_MODELS.replace('    note = models.TextField(blank=True, default="")\n', ""),
+        """
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("tiny_shop", "0001_initial")]
+    operations = [migrations.RemoveField("item", "note")]
+""",
+    ),
     "constraint": (
         _SHOP_MODELS
         + "\n    class Meta:\n        constraints = [\n"
@@ -347,6 +361,8 @@ def scenario(base_workspace: Path):
                     for e in _SEED
                 ]
                 _write(root / _SEED_PATH, json.dumps(seed, indent=1))
+            if name == "view":
+                _host_view(root / "apps" / "tiny-host" / "src" / "tiny_host")
             pyproject = shop / "pyproject.toml"
             pyproject.write_text(
                 pyproject.read_text().replace('version = "1.0.0"', 'version = "1.1.0"')
@@ -357,6 +373,34 @@ def scenario(base_workspace: Path):
         return made[name]
 
     return make
+
+
+def _host_view(host: Path) -> None:
+    """The host installs its own app, whose migration makes a view over tiny_shop_item.note."""
+    settings = host / "settings.py"
+    settings.write_text(
+        settings.read_text().replace(
+            'INSTALLED_APPS = ["tiny_core", "tiny_shop"]',
+            'INSTALLED_APPS = ["tiny_core", "tiny_shop", "tiny_host"]',
+        )
+    )
+    _write(host / "migrations" / "__init__.py", "")
+    _write(
+        host / "migrations" / "0001_item_notes_view.py",
+        """
+        from django.db import migrations
+
+
+        class Migration(migrations.Migration):
+            dependencies = [("tiny_shop", "0001_initial")]
+            operations = [
+                migrations.RunSQL(
+                    "CREATE VIEW tiny_host_item_notes AS SELECT id, note FROM tiny_shop_item",
+                    "DROP VIEW tiny_host_item_notes",
+                )
+            ]
+        """,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -521,3 +565,34 @@ def test_seed_data_violating_a_new_constraint_fails_at_migrate(
     row = _row(output, "1.0.0")
     assert row[:2] == ["1.0.0", "FAIL"]
     assert row[3:] == ["migrate", error]
+
+
+@pytest.mark.parametrize(
+    ("db", "step", "error"),
+    [
+        (
+            "sqlite",
+            "migrate",
+            "OperationalError: error in view tiny_host_item_notes after drop column: "
+            "no such column: note",
+        ),
+        (
+            "postgres",
+            "row survival",
+            "tiny_shop_item.note dropped, 2 rows held data; view tiny_host_item_notes dropped "
+            "(a column or table it used was dropped with CASCADE)",
+        ),
+    ],
+)
+def test_dropping_a_column_a_host_view_uses_is_caught_on_each_database(
+    scenario, rehearse_cache, shared_postgres, db, step, error, capsys
+):
+    # given tiny-shop 1.1.0 drops Item.note, which a view of the host's selects
+    root = scenario("view")
+    # when
+    code, output = _rehearse(root, rehearse_cache, _postgres_db(db, shared_postgres), capsys)
+    # then
+    assert code == 1, output
+    row = _row(output, "1.0.0")
+    assert row[:2] == ["1.0.0", "FAIL"]
+    assert row[3:] == [step, error]

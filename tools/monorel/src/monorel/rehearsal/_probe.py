@@ -7,7 +7,9 @@ imports nothing from monorel. ``monorel.rehearsal.snapshot`` reads what it write
     python _probe.py after BEFORE.json OUT.json     # the same tables/pks, by raw SQL only
 
 ``after`` uses no models on purpose: the upgraded code may have renamed or dropped them,
-and the question is what happened to the rows the old code wrote.
+and the question is what happened to the rows the old code wrote. Both also list the
+database's views: PostgreSQL drops the views that use a dropped column without a word
+(Django drops columns with CASCADE), so a view that is gone is a finding too.
 Each value is stored as a short hash, so the snapshot holds no seed data itself.
 """
 
@@ -101,7 +103,7 @@ def before(fixture: Path, out: Path) -> None:
             "pks": [str(pk) for pk in spec["pks"]],
             **data,
         }
-    out.write_text(json.dumps({"tables": tables}, indent=1, sort_keys=True), encoding="utf-8")
+    _write(out, tables)
 
 
 def after(before_file: Path, out: Path) -> None:
@@ -110,7 +112,23 @@ def after(before_file: Path, out: Path) -> None:
     for table, spec in sorted(old.items()):
         pks: list[object] = [int(pk) if pk.lstrip("-").isdigit() else pk for pk in spec["pks"]]
         tables[table] = _read_table(table, spec["pk_column"], pks)
-    out.write_text(json.dumps({"tables": tables}, indent=1, sort_keys=True), encoding="utf-8")
+    _write(out, tables)
+
+
+def _write(out: Path, tables: dict) -> None:
+    out.write_text(
+        json.dumps({"tables": tables, "views": _views()}, indent=1, sort_keys=True),
+        encoding="utf-8",
+    )
+
+
+def _views() -> list[str]:
+    """Every view of the database (PostgreSQL: materialized ones too), by name."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_table_list(cursor)
+    return sorted(info.name for info in found if info.type == "v")
 
 
 def main(argv: list[str]) -> int:

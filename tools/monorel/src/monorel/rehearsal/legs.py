@@ -206,6 +206,9 @@ class Leg:
                 step["output"][-_OUTPUT_KEPT:],
             )
         findings = snapshot.compare(snapshot.load(self._before), snapshot.load(after))
+        findings += snapshot.compare_views(
+            snapshot.load_views(self._before), snapshot.load_views(after)
+        )
         return StepResult(
             "row survival", not findings, step["seconds"], "; ".join(findings), "\n".join(findings)
         )

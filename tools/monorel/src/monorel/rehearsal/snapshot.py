@@ -29,6 +29,18 @@ def load(path: Path) -> dict[str, dict]:
     return json.loads(path.read_text(encoding="utf-8"))["tables"]
 
 
+def load_views(path: Path) -> list[str]:
+    return json.loads(path.read_text(encoding="utf-8")).get("views", [])
+
+
+def compare_views(before: list[str], after: list[str]) -> list[str]:
+    """A sentence per view the upgrade dropped; empty when every view is still there."""
+    return [
+        f"view {view} dropped (a column or table it used was dropped with CASCADE)"
+        for view in sorted(set(before) - set(after))
+    ]
+
+
 def summarize(tables: dict[str, dict]) -> list[TableSummary]:
     """Per-table row counts and checksums of the seeded rows (recorded before the upgrade)."""
     out = []
