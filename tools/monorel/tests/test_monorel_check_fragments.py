@@ -44,7 +44,8 @@ def test_a_change_since_the_release_point_without_fragment_is_reported(ws: Path)
             None,
             f"people-app changed since its release 1.0.0 (history {released[:12]}) "
             f"({PEOPLE}/src/people_app/api.py) but has no fragment",
-            f"add {PEOPLE}/changelog.d/<slug>.<type>.md describing the change (types: {TYPES})",
+            f"add {PEOPLE}/changelog.d/+<slug>.<type>.md describing the change, or "
+            f"<issue>.<type>.md to link an issue (types: {TYPES})",
         )
     ]
 
@@ -78,7 +79,8 @@ def test_invalid_fragments_are_reported_and_do_not_count(ws: Path) -> None:
             "people-app changed since its release 1.0.0 (history "
             f"{git(ws, 'rev-parse', 'HEAD')[:12]}) ({PEOPLE}/src/people_app/api.py) "
             "but has no fragment",
-            f"add {PEOPLE}/changelog.d/<slug>.<type>.md describing the change (types: {TYPES})",
+            f"add {PEOPLE}/changelog.d/+<slug>.<type>.md describing the change, or "
+            f"<issue>.<type>.md to link an issue (types: {TYPES})",
         ),
         (
             f"{PEOPLE}/changelog.d/12.bugfix",
@@ -119,7 +121,8 @@ def test_since_compares_with_the_merge_base_of_a_branch(ws: Path) -> None:
             None,
             f"ledger-app changed since main (merge base {base[:12]}) "
             f"({LEDGER}/src/ledger_app/api.py) but adds no fragment",
-            f"add {LEDGER}/changelog.d/<slug>.<type>.md describing the change (types: {TYPES})",
+            f"add {LEDGER}/changelog.d/+<slug>.<type>.md describing the change, or "
+            f"<issue>.<type>.md to link an issue (types: {TYPES})",
         )
     ]
     # and with a fragment committed on the branch, the check passes

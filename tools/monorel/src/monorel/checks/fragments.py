@@ -98,7 +98,8 @@ def _missing(
         rule=RULE,
         message=f"{member.name} changed {described} ({shown}) but {missing}",
         fix=(
-            f"add {fragment_dir}/<slug>.<type>.md describing the change "
-            f"(types: {', '.join(fragments.types(member))})"
+            # a "+" names no issue: towncrier would render "<slug>" as an issue link "(#slug)"
+            f"add {fragment_dir}/+<slug>.<type>.md describing the change, or "
+            f"<issue>.<type>.md to link an issue (types: {', '.join(fragments.types(member))})"
         ),
     )
