@@ -27,6 +27,7 @@ def test_host_seed_rows(seeded) -> None:
         "billing_app.InvoiceLine": 5,
         "billing_app.Payment": 2,
         "host.InboundEvent": 0,
+        "host.OutboundWebhook": 0,
     }
     service = InvoiceService()
     assert [service.get(i).status for i in (1, 2, 3, 4)] == ["draft", "open", "paid", "open"]

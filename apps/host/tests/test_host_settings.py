@@ -112,7 +112,7 @@ def test_host_settings_wiring() -> None:
         "host",
     ]
     assert settings.BILLING_PAYMENT_GATEWAY == "host.payments.FakeGateway"
-    assert settings.BILLING_WEBHOOK_SINK == "host.webhooks.log_outbound_webhook"
+    assert settings.BILLING_WEBHOOK_SINK == "host.webhooks.queue_outbound_webhook"
     assert settings.HOST_WEBHOOK_TOLERANCE == 300
 
 
@@ -171,16 +171,21 @@ def test_host_settings_deploy_check_refuses_the_dev_only_secrets(settings) -> No
     # given the defaults the demo runs with
     settings.HOST_API_TOKENS = ["dev-only-api-token"]
     settings.HOST_WEBHOOK_SECRET = "dev-only-webhook-secret"
-    # when / then `check --deploy` names both
+    settings.HOST_OUTBOUND_WEBHOOK_URL = ""
+    settings.HOST_OUTBOUND_WEBHOOK_SECRET = "dev-only-outbound-webhook-secret"
+    # when / then `check --deploy` names both (no outbound URL: its secret signs nothing)
     assert _deploy_errors() == ["host.E001", "host.E002"]
-    # and no tokens at all is refused too
+    # and no tokens at all is refused too, and the dev secret once webhooks go somewhere
     settings.HOST_API_TOKENS = []
-    assert _deploy_errors() == ["host.E001", "host.E002"]
+    settings.HOST_OUTBOUND_WEBHOOK_URL = "https://receiver.example/hooks"
+    assert _deploy_errors() == ["host.E001", "host.E002", "host.E003"]
 
 
 def test_host_settings_deploy_check_passes_configured_secrets(settings) -> None:
     # given tokens and a webhook secret of the deployment's own
     settings.HOST_API_TOKENS = ["a-long-random-token", "the-previous-one"]
     settings.HOST_WEBHOOK_SECRET = "a-long-random-secret"
+    settings.HOST_OUTBOUND_WEBHOOK_URL = "https://receiver.example/hooks"
+    settings.HOST_OUTBOUND_WEBHOOK_SECRET = "another-long-random-secret"
     # when / then
     assert _deploy_errors() == []

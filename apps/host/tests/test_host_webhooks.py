@@ -1,4 +1,4 @@
-"""Inbound webhooks: HMAC signature with timestamp tolerance; outbound: the logging sink."""
+"""Inbound webhooks: HMAC signature with timestamp tolerance; outbound: the queueing sink."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from accounts_app.api import open_account
 from billing_app.api import InvoiceLineData, InvoiceService, apply_payment, webhook_payload
 from host import signatures
-from host.models import InboundEvent
-from host.webhooks import log_outbound_webhook
+from host.models import InboundEvent, OutboundWebhook
+from host.webhooks import queue_outbound_webhook
 
 SECRET = b"test-webhook-secret"
 PATH = "/api/webhooks/inbound"
@@ -218,20 +218,31 @@ def test_host_webhooks_signed_event_without_id(client) -> None:
 # --- outbound ------------------------------------------------------------------------------
 
 
-def test_host_webhooks_outbound_sink_logs_the_payload(caplog) -> None:
+@pytest.mark.django_db
+def test_host_webhooks_outbound_sink_queues_the_payload(caplog) -> None:
     payload = {"version": "1", "type": "invoice.updated", "invoice": {"id": 1}}
 
     with caplog.at_level(logging.INFO, logger="host.webhooks"):
-        log_outbound_webhook(payload)
+        queued = queue_outbound_webhook(payload)
 
-    assert caplog.messages == [f"outbound webhook {json.dumps(payload, sort_keys=True)}"]
+    row = OutboundWebhook.objects.get()
+    assert (row.pk, row.payload, row.status, row.attempts, row.last_error) == (
+        queued.pk,
+        payload,
+        "pending",
+        0,
+        "",
+    )
+    assert caplog.messages == [
+        f"outbound webhook {row.delivery_id} queued: {json.dumps(payload, sort_keys=True)}"
+    ]
 
 
 @pytest.mark.django_db
 def test_host_webhooks_payment_reaches_the_configured_sink(
-    caplog, django_capture_on_commit_callbacks
+    django_capture_on_commit_callbacks,
 ) -> None:
-    # given an open invoice under the host's settings (sink: host.webhooks.log_outbound_webhook)
+    # given an open invoice under the host's settings (sink: host.webhooks.queue_outbound_webhook)
     account = open_account(name="Ada", email="ada@example.com")
     service = InvoiceService()
     invoice = service.create(
@@ -240,15 +251,13 @@ def test_host_webhooks_payment_reaches_the_configured_sink(
         lines=[InvoiceLineData(description="Seat", quantity=1, unit_price=Decimal("9.00"))],
     )
     service.issue(invoice.id)
+    queued_before = OutboundWebhook.objects.count()
 
     # when it is paid and the transaction commits
-    with (
-        caplog.at_level(logging.INFO, logger="host.webhooks"),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         apply_payment(invoice.id, Decimal("9.00"), "sink-key")
 
-    # then the sink logged the paid invoice's payload
-    expected = json.dumps(webhook_payload(invoice.id), sort_keys=True)
-    assert caplog.messages[-1] == f"outbound webhook {expected}"
+    # then the paid invoice's payload is queued for delivery
+    assert OutboundWebhook.objects.count() == queued_before + 1
+    assert OutboundWebhook.objects.last().payload == webhook_payload(invoice.id)
     assert webhook_payload(invoice.id)["invoice"]["status"] == "paid"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from host.models import InboundEvent
+from host.models import InboundEvent, OutboundWebhook
 
 
 @admin.register(InboundEvent)
@@ -10,6 +10,30 @@ class InboundEventAdmin(admin.ModelAdmin):
     search_fields = ["event_id"]
     # events are evidence of what a sender told us: read-only
     readonly_fields = ["event_id", "event_type", "payload", "signed_at", "received_at"]
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+
+@admin.register(OutboundWebhook)
+class OutboundWebhookAdmin(admin.ModelAdmin):
+    list_display = ["delivery_id", "status", "attempts", "next_attempt_at", "delivered_at"]
+    list_filter = ["status"]
+    search_fields = ["delivery_id"]
+    # the queue is the delivery worker's: read-only here
+    readonly_fields = [
+        "delivery_id",
+        "payload",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "delivered_at",
+    ]
 
     def has_add_permission(self, request) -> bool:  # noqa: ANN001
         return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
-from host.envconfig import DEV_API_TOKEN, DEV_WEBHOOK_SECRET
+from host.envconfig import DEV_API_TOKEN, DEV_OUTBOUND_SECRET, DEV_WEBHOOK_SECRET
 
 
 @register(Tags.security, deploy=True)
@@ -31,6 +31,16 @@ def dev_secrets_in_deployment(app_configs, **kwargs) -> list[Error]:
                 "HOST_WEBHOOK_SECRET is the dev-only secret",
                 hint="set HOST_WEBHOOK_SECRET to the secret shared with the webhook sender",
                 id="host.E002",
+            )
+        )
+    outbound = settings.HOST_OUTBOUND_WEBHOOK_URL
+    if outbound and settings.HOST_OUTBOUND_WEBHOOK_SECRET == DEV_OUTBOUND_SECRET:
+        errors.append(
+            Error(
+                "HOST_OUTBOUND_WEBHOOK_SECRET is the dev-only secret, and webhooks go to "
+                f"{outbound}",
+                hint="set HOST_OUTBOUND_WEBHOOK_SECRET to the secret the receiver verifies with",
+                id="host.E003",
             )
         )
     return errors

@@ -13,9 +13,10 @@ from typing import Any
 
 import dj_database_url
 
-# what the host runs with when nothing is configured; `check --deploy` refuses both
+# what the host runs with when nothing is configured; `check --deploy` refuses them
 DEV_API_TOKEN = "dev-only-api-token"
 DEV_WEBHOOK_SECRET = "dev-only-webhook-secret"
+DEV_OUTBOUND_SECRET = "dev-only-outbound-webhook-secret"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}

@@ -13,6 +13,12 @@ Environment:
                           is rotated (dev-only default; `manage.py check --deploy` refuses it)
   HOST_WEBHOOK_SECRET     shared secret of inbound webhooks (dev-only default, refused too)
   HOST_WEBHOOK_TOLERANCE  seconds a signed timestamp stays valid, default 300
+  HOST_OUTBOUND_WEBHOOK_URL           where `manage.py deliver_webhooks` POSTs billing's
+                                      webhooks (unset: they stay queued)
+  HOST_OUTBOUND_WEBHOOK_SECRET        signs them (X-Signature; dev-only default, refused by
+                                      `check --deploy` once a URL is set)
+  HOST_OUTBOUND_WEBHOOK_TIMEOUT       seconds per attempt, default 10
+  HOST_OUTBOUND_WEBHOOK_MAX_ATTEMPTS  attempts before a webhook is given up, default 8
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import os
 
 from host.envconfig import (
     DEV_API_TOKEN,
+    DEV_OUTBOUND_SECRET,
     DEV_WEBHOOK_SECRET,
     database_config,
     env_bool,
@@ -87,7 +94,7 @@ STATIC_URL = "static/"
 
 # --- domain packages ----------------------------------------------------------------------
 BILLING_PAYMENT_GATEWAY = _env.get("BILLING_PAYMENT_GATEWAY", "host.payments.FakeGateway")
-BILLING_WEBHOOK_SINK = "host.webhooks.log_outbound_webhook"
+BILLING_WEBHOOK_SINK = "host.webhooks.queue_outbound_webhook"
 
 # --- host ---------------------------------------------------------------------------------
 HOST_GATEWAY_URL = _env.get("HOST_GATEWAY_URL", "")
@@ -95,6 +102,10 @@ HOST_GATEWAY_TIMEOUT = env_int(_env, "HOST_GATEWAY_TIMEOUT", default=10)
 HOST_API_TOKENS = env_list(_env, "HOST_API_TOKENS", default=[DEV_API_TOKEN])
 HOST_WEBHOOK_SECRET = _env.get("HOST_WEBHOOK_SECRET") or DEV_WEBHOOK_SECRET
 HOST_WEBHOOK_TOLERANCE = env_int(_env, "HOST_WEBHOOK_TOLERANCE", default=300)
+HOST_OUTBOUND_WEBHOOK_URL = _env.get("HOST_OUTBOUND_WEBHOOK_URL", "")
+HOST_OUTBOUND_WEBHOOK_SECRET = _env.get("HOST_OUTBOUND_WEBHOOK_SECRET") or DEV_OUTBOUND_SECRET
+HOST_OUTBOUND_WEBHOOK_TIMEOUT = env_int(_env, "HOST_OUTBOUND_WEBHOOK_TIMEOUT", default=10)
+HOST_OUTBOUND_WEBHOOK_MAX_ATTEMPTS = env_int(_env, "HOST_OUTBOUND_WEBHOOK_MAX_ATTEMPTS", default=8)
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,5 @@
-"""Webhooks: recording verified inbound events, and the sink for billing's outbound ones."""
+"""Webhooks: recording verified inbound events, and the sink that queues billing's outbound ones
+(``host.outbound`` delivers them)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
-from host.models import InboundEvent
+from host.models import InboundEvent, OutboundWebhook
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,11 @@ def record_inbound_event(
         )
 
 
-def log_outbound_webhook(payload: dict[str, Any]) -> None:
-    """``BILLING_WEBHOOK_SINK``: billing calls this after commit. Delivery is not built yet;
-    the host logs the payload so it is visible in development."""
-    logger.info("outbound webhook %s", json.dumps(payload, sort_keys=True))
+def queue_outbound_webhook(payload: dict[str, Any]) -> OutboundWebhook:
+    """``BILLING_WEBHOOK_SINK``: billing calls this after its transaction commits; the
+    webhook waits in the queue for ``manage.py deliver_webhooks``."""
+    queued = OutboundWebhook.objects.create(payload=payload)
+    logger.info(
+        "outbound webhook %s queued: %s", queued.delivery_id, json.dumps(payload, sort_keys=True)
+    )
+    return queued
