@@ -14,16 +14,13 @@ PostgreSQL), so two workers never send the same webhook at once.
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from host import signatures
+from host import outgoing, signatures
 from host.models import OutboundWebhook
 
 _BACKOFF_BASE = 30  # seconds before the first retry
@@ -80,25 +77,16 @@ def backoff(attempts: int) -> dt.timedelta:
 def _post(receiver: Receiver, webhook: OutboundWebhook, now: dt.datetime) -> str:
     """Send one attempt; the error, or "" when the receiver answered 2xx."""
     body = json.dumps(webhook.payload, sort_keys=True).encode()
-    request = urllib.request.Request(
-        receiver.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "X-Webhook-Id": str(webhook.delivery_id),
-            "X-Signature": signatures.sign(receiver.secret, int(now.timestamp()), body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "X-Webhook-Id": str(webhook.delivery_id),
+        "X-Signature": signatures.sign(receiver.secret, int(now.timestamp()), body),
+    }
     try:
-        with urllib.request.urlopen(request, timeout=receiver.timeout) as response:  # noqa: S310
-            response.read()
-    except urllib.error.HTTPError as exc:
-        return f"HTTP {exc.code}"
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        return f"{receiver.url} unreachable: {reason}"
-    return ""
+        status, _ = outgoing.post(receiver.url, body, headers, timeout=receiver.timeout)
+    except outgoing.Unreachable as exc:
+        return f"{receiver.url} unreachable: {exc}"
+    return "" if 200 <= status < 300 else f"HTTP {status}"
 
 
 def _record(webhook: OutboundWebhook, error: str, now: dt.datetime, max_attempts: int) -> None:

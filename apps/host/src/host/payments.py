@@ -10,14 +10,13 @@
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
-import urllib.error
-import urllib.request
 from decimal import Decimal
 
 from billing_app.api import ChargeRequest, ChargeResult, GatewayDeclined, GatewayError
 from django.conf import settings
+
+from host import outgoing
 
 # Amounts whose cents are 13 are declined, 14 fail as a (retryable) provider outage:
 # deterministic triggers for the failure paths in demos and tests.
@@ -68,23 +67,17 @@ class HttpGateway:
                 "idempotency_key": request.idempotency_key,
             }
         ).encode()
-        http_request = urllib.request.Request(
-            self.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "Idempotency-Key": request.idempotency_key,
-            },
-        )
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Idempotency-Key": request.idempotency_key,
+        }
         try:
-            with urllib.request.urlopen(http_request, timeout=self.timeout) as response:  # noqa: S310
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            raise _error_for_status(exc.code) from exc
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+            status, raw = outgoing.post(self.url, body, headers, timeout=self.timeout)
+        except outgoing.Unreachable as exc:
             raise GatewayError(f"payment provider unreachable: {exc}") from exc
+        if status >= 300:
+            raise _error_for_status(status)
         return ChargeResult(reference=_reference_from(raw))
 
 
