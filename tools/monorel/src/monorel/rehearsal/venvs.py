@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from email.message import Message
 from email.parser import HeaderParser
 from pathlib import Path
 
@@ -93,7 +94,8 @@ def _install_whole(spec: VenvSpec, target: Path) -> None:
 def _layered(spec: VenvSpec, venvs: Path, target: Path) -> bool:
     """Our wheels in ``target`` over the shared base venv; False where a requirement of
     them is not met there (the caller then installs a whole venv)."""
-    base_spec = replace(spec, wheels=(), requirements=_third_party(spec))
+    metadata = [_wheel_metadata(w) for w in spec.wheels]
+    base_spec = replace(spec, wheels=(), requirements=_third_party(spec, metadata))
     base = venvs / f"base-{base_spec.key()}"
     with _locked(venvs / f"{base.name}.lock"):
         if not (base / _COMPLETE).is_file():
@@ -105,7 +107,7 @@ def _layered(spec: VenvSpec, venvs: Path, target: Path) -> bool:
     line = f"import site; site.addsitedir({str(_site_packages(base))!r})\n"
     (_site_packages(target) / _BASE_PTH).write_text(line, encoding="utf-8")
     uv.pip_install(target, list(map(str, spec.wheels)), no_deps=True, offline=spec.offline)
-    names = [_wheel_metadata(w)["Name"] for w in spec.wheels]
+    names = [m["Name"] for m in metadata]
     try:
         run([python, _PROBE, *names], drop_env=("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"))
     except ToolError:
@@ -113,14 +115,15 @@ def _layered(spec: VenvSpec, venvs: Path, target: Path) -> bool:
     return True
 
 
-def _third_party(spec: VenvSpec) -> tuple[str, ...]:
-    """The spec's requirements and those of its wheels that name no wheel of the spec.
+def _third_party(spec: VenvSpec, metadata: list[Message]) -> tuple[str, ...]:
+    """The spec's requirements and those of its wheels (``metadata``, in the spec's order)
+    that name no wheel of the spec.
 
     Requirements of extras are left out: nothing here installs a wheel with extras."""
-    ours = {canonicalize_name(_wheel_metadata(w)["Name"]) for w in spec.wheels}
+    ours = {canonicalize_name(m["Name"]) for m in metadata}
     found = set(spec.requirements)
-    for wheel in spec.wheels:
-        for raw in _wheel_metadata(wheel).get_all("Requires-Dist") or []:
+    for wheel in metadata:
+        for raw in wheel.get_all("Requires-Dist") or []:
             try:
                 requirement = Requirement(raw)
             except InvalidRequirement:
@@ -133,7 +136,7 @@ def _third_party(spec: VenvSpec) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _wheel_metadata(wheel: Path):
+def _wheel_metadata(wheel: Path) -> Message:
     with zipfile.ZipFile(wheel) as archive:
         name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         return HeaderParser().parsestr(archive.read(name).decode("utf-8"))
