@@ -160,13 +160,13 @@ def _show(argv: Sequence[str | os.PathLike[str]]) -> str:
 
 def script(name: str) -> str:
     """A console script of the workspace environment (the one running the benchmarks)."""
-    beside = Path(sys.executable).parent / name
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which(name)
-    if found is None:
-        raise BenchError(f"`{name}` is not installed: run `uv sync --all-packages`")
-    return found
+    from monorel.adapters._process import console_script
+    from monorel.errors import ToolError
+
+    try:
+        return console_script(name, fix="run `uv sync --all-packages`")
+    except ToolError as exc:
+        raise BenchError(f"{exc.message}: {exc.fix}") from None
 
 
 def free_port() -> int:

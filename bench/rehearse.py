@@ -346,7 +346,7 @@ class _Inputs:
 
 def _naive_inputs(ws, tmp: Path, cache: Path) -> _Inputs:
     """The wheels monorel built (same bytes) and the locked third-party wheels, fetched once."""
-    from monorel.adapters import uv
+    from monorel.adapters import pip, python, uv
     from packaging.utils import canonicalize_name
 
     current: dict[str, Path] = {}
@@ -367,24 +367,8 @@ def _naive_inputs(ws, tmp: Path, cache: Path) -> _Inputs:
     constraints.write_text(uv.export_constraints(ws.root), encoding="utf-8")
     wheelhouse = tmp / "naive-wheelhouse"
     helper = tmp / "naive-helper-venv"
-    run_command([sys.executable, "-m", "venv", helper], drop_env=("VIRTUAL_ENV",))
-    run_command(
-        [
-            helper / "bin/python",
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--only-binary",
-            ":all:",
-            "--dest",
-            wheelhouse,
-            "--constraint",
-            constraints,
-            *requirements,
-        ],
-        drop_env=("VIRTUAL_ENV",),
-    )
+    python.create_venv(helper)
+    pip.download(helper, requirements, wheelhouse, constraints=constraints)
     return _Inputs(current, old, wheelhouse, constraints, requirements)
 
 

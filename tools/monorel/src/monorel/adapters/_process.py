@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -49,3 +51,15 @@ def run(
         output = (proc.stderr.strip() or proc.stdout.strip())[-4000:]
         raise ToolError(f"`{' '.join(args)}` exited with {proc.returncode}:\n{output}", fix=fix)
     return proc.stdout
+
+
+def console_script(name: str, *, fix: str) -> str:
+    """A console script installed next to the running interpreter (the workspace venv), else
+    on PATH. ``ToolError`` with ``fix`` where there is none."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise ToolError(f"`{name}` is not installed", fix=fix)
+    return found

@@ -13,10 +13,8 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -24,7 +22,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from monorel.adapters._process import run
+from monorel.adapters._process import console_script, run
 from monorel.errors import IndexUnreachable, ToolError
 
 _SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -50,17 +48,10 @@ class IndexFile:
 
 
 def script(name: str) -> str:
-    """A console script installed next to the running interpreter (the workspace venv)."""
-    beside = Path(sys.executable).parent / name
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which(name)
-    if found is None:
-        raise ToolError(
-            f"`{name}` is not installed",
-            fix="install monorel with its devpi extra: uv sync --all-packages (monorel[devpi])",
-        )
-    return found
+    """A devpi console script of the workspace venv."""
+    return console_script(
+        name, fix="install monorel with its devpi extra: uv sync --all-packages (monorel[devpi])"
+    )
 
 
 def init_serverdir(serverdir: Path, *, root_password: str) -> None:

@@ -22,11 +22,18 @@ _ISOLATED_ENV = {"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK":
 
 
 def download(
-    venv: Path, requirements: list[str], dest: Path, *, requirement_files: list[Path] = ()
+    venv: Path,
+    requirements: list[str],
+    dest: Path,
+    *,
+    requirement_files: list[Path] = (),
+    constraints: Path | None = None,
 ) -> list[Path]:
     """Fetch wheels for ``requirements`` (and their dependencies) into ``dest``."""
     dest.mkdir(parents=True, exist_ok=True)
     files = [arg for path in requirement_files for arg in ("--requirement", str(path))]
+    if constraints is not None:
+        files += ["--constraint", str(constraints)]
     run(
         [
             venv_python(venv),
