@@ -162,22 +162,6 @@ def test_before_1_0_breaking_bumps_minor_and_the_rest_patch(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(
-    ("version", "bump", "expected"),
-    [
-        ("1.4.2", "major", "2.0.0"),
-        ("1.4.2", "minor", "1.5.0"),
-        ("1.4.2", "patch", "1.4.3"),
-        ("0.4.2", "major", "0.5.0"),
-        ("0.4.2", "minor", "0.4.3"),
-        ("0.4.2", "patch", "0.4.3"),
-        ("2.0", "patch", "2.0.1"),
-    ],
-)
-def test_bump_version(version: str, bump: planning.Bump, expected: str) -> None:
-    assert planning.bump_version(version, bump) == expected
-
-
-@pytest.mark.parametrize(
     ("requirement", "new_version", "expected"),
     [
         ("accounts-app>=1.0,<2", "2.0.0", "accounts-app>=2.0,<3"),

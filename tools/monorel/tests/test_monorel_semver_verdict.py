@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from monorel import planning, workspace
 from monorel.errors import SourceParseError, UsageError
 from monorel_semver_fixtures import (
     API,
@@ -109,10 +110,10 @@ def test_before_1_0_a_major_counts_as_minor(tmp_path: Path) -> None:
 
     # then
     assert (verdict.required, verdict.bump) == ("major", "minor")
-    assert verdict.shortfall("minor", ["breaking"]) == []
-    assert verdict.shortfall("patch", ["bugfix"]) == [
-        "api.py removes void_invoice: minor required (a major counts as a minor before 1.0), "
-        "fragments give patch",
+    assert verdict.shortfall("major", ["breaking"]) == []
+    # a feature fragment moves 0.4.0 to 0.4.1 (a minor counts as a patch before 1.0): short
+    assert verdict.shortfall("minor", ["feature"]) == [
+        "api.py removes void_invoice: major required, fragments give minor",
         "api.py removes void_invoice: needs a `breaking` fragment",
     ]
 
@@ -209,3 +210,18 @@ def test_unparsable_migration_stops_the_verdict_and_changes_nothing(
     # and nothing changed: the repository as before, the baseline export removed
     assert ws.status() == status_before
     assert list(scratch.iterdir()) == []
+
+
+def test_plan_and_semver_agree_before_1_0(tmp_path: Path) -> None:
+    # given: shop-app 0.4.2 gains an optional parameter, described by a feature fragment
+    ws = SemverWorkspace(release_workspace(tmp_path / "zero", version="0.4.2"))
+    ws.replace(API, 'reason: str = "")', 'reason: str = "", notify: bool = False)')
+    ws.write("packages/shop-app/changelog.d/+notify.feature.md", "Void can notify.\n")
+
+    # when
+    verdict = ws.verdict()
+    plan = planning.compute(workspace.load(ws.root)).package("shop-app")
+
+    # then: both say the additive change is a patch before 1.0, and the fragment covers it
+    assert (verdict.required, verdict.bump) == ("minor", "patch")
+    assert (plan.bump, plan.next_version, plan.problems) == ("patch", "0.4.3", ())

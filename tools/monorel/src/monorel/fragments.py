@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from monorel.errors import FragmentError
 from monorel.workspace import Member
@@ -129,6 +130,5 @@ def _problem(path: Path, known: tuple[str, ...], orphan_prefix: str) -> Fragment
     )
 
 
-def _towncrier(member: Member) -> dict:
-    data = tomllib.loads(member.pyproject.read_text(encoding="utf-8"))
-    return data.get("tool", {}).get("towncrier", {})
+def _towncrier(member: Member) -> Mapping[str, Any]:
+    return member.towncrier

@@ -6,14 +6,14 @@ For each released member, in dependency order:
   ``<dist>-v<version>``, else the commit that set the version), or since ``--since REF``;
 - its pending towncrier fragments (everything in ``changelog.d/``: towncrier consumes
   them on release) - an invalid fragment stops the plan (``FragmentError``);
-- the bump: ``bump_for`` (fragments: breaking -> major, feature/migration -> minor,
-  bugfix/doc/misc -> patch), raised to at least a patch when one of its own workspace
-  requirements has to move because a dependency leaves its range;
+- the bump: ``bump_for`` (the fragment types' levels, from ``monorel.bumps``), raised to
+  at least a patch when one of its own workspace requirements has to move because a
+  dependency leaves its range;
 - the semver verdict (``monorel.semver.required_bump``) for every changed package:
   the plan records its evidence, and ``problems`` lists each item the fragments ask
   too little for ("api.py removes create_invoice: major required, fragments give
   minor"); ``monorel plan`` then exits 1 and ``monorel version`` refuses;
-- the next version: ``next_version``. Before 1.0 the version moves one place less:
+- the next version: ``bumps.next_version``. Before 1.0 the version moves one place less:
   a breaking change bumps the minor, everything else the patch (0.4.2 -> 0.5.0 / 0.4.3);
 - the dependents whose requirement on it must move: an exact pin (the host's
   ``accounts-app==1.0.0``) always follows the new version; a range moves only when the
@@ -24,7 +24,6 @@ Deterministic and offline: it reads the working tree and git, nothing else.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from monorel import fragments, release_points
+from monorel import bumps, fragments, release_points
 from monorel.adapters import git
 from monorel.errors import FragmentError, UsageError
 from monorel.workspace import Member, Workspace
@@ -43,17 +42,7 @@ if TYPE_CHECKING:
     from monorel import semver
 
 SCHEMA = "monorel.plan/1"
-Bump = Literal["major", "minor", "patch"]
-_RANK: dict[str, int] = {"patch": 1, "minor": 2, "major": 3}
-FRAGMENT_BUMPS: dict[str, Bump] = {
-    "breaking": "major",
-    "feature": "minor",
-    "migration": "minor",
-    "bugfix": "patch",
-    "doc": "patch",
-    "misc": "patch",
-    "removal": "major",  # towncrier's default type for removed API
-}
+Bump = bumps.Bump
 # a dependent whose requirement moved is re-released with this bump (its metadata changed)
 DEPENDENCY_BUMP: Bump = "patch"
 
@@ -157,24 +146,21 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
             if dep in next_versions and requirement_after(req, next_versions[dep]) is not None
         ]
         reasons: list[str] = []
-        bump = bump_for(member, pending)
-        if bump:
+        declared = bump_for(member, pending)
+        bump = declared
+        if declared != "none":
             reasons.append("fragments")
         if moved_deps:
             reasons.append("dependency")
-            bump = _max_bump(bump, DEPENDENCY_BUMP)
-        next_version = bump_version(member.version, bump) if bump else None
+            bump = bumps.strongest((bump, DEPENDENCY_BUMP))
+        next_version = bumps.next_version(member.version, bump) if bump != "none" else None
         if not (changed or pending or next_version):
             continue
         # imported here: griffe costs every other command ~0.1 s of start-up
         from monorel.semver import required_bump
 
         verdict = required_bump(ws, member, since=base) if changed else None
-        problems = (
-            verdict.shortfall(bump_for(member, pending) or "none", {f.type for f in pending})
-            if verdict
-            else []
-        )
+        problems = verdict.shortfall(declared, {f.type for f in pending}) if verdict else []
         if next_version is not None:
             next_versions[member.name] = next_version
         packages.append(
@@ -185,7 +171,7 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
                 release_point=point,
                 changed_files=tuple(changed),
                 fragments=tuple(pending),
-                bump=_effective(member.version, bump),
+                bump=bumps.effective(member.version, bump) if next_version else None,
                 reasons=tuple(reasons),
                 next_version=next_version,
                 dependents=tuple(_dependents(ws, member, next_version)),
@@ -196,26 +182,10 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
     return Plan(since=since, packages=tuple(packages))
 
 
-def bump_for(member: Member, fragments: Sequence[PlannedFragment]) -> Bump | None:
-    """The semver level a member's pending changes require (before the 0.x rule).
-
-    This is the one place the bump is decided. The fragments give the level the authors
-    declared; a verdict on the public API (``monorel semver``) joins here as
-    ``max(declared, verdict)``.
-    """
-    levels = [FRAGMENT_BUMPS[f.type] for f in fragments]
-    return max(levels, key=_RANK.__getitem__) if levels else None
-
-
-def bump_version(version: str, bump: Bump) -> str:
-    """``version`` moved by ``bump``; before 1.0 everything moves one place less."""
-    major, minor, patch = (Version(version).release + (0, 0, 0))[:3]
-    effective = _effective(version, bump)
-    if effective == "major":
-        return f"{major + 1}.0.0"
-    if effective == "minor":
-        return f"{major}.{minor + 1}.0"
-    return f"{major}.{minor}.{patch + 1}"
+def bump_for(member: Member, fragments: Sequence[PlannedFragment]) -> Bump:
+    """The level a member's pending fragments declare (before the 0.x rule); "none" when
+    there are none, or only ``skip`` ones."""
+    return bumps.for_fragment_types(f.type for f in fragments)
 
 
 def requirement_after(req: Requirement, new_version: str) -> str | None:
@@ -245,12 +215,14 @@ def pending_fragments(ws: Workspace, member: Member) -> list[PlannedFragment]:
     problems = [f"{_rel(ws, bad.path)}: {bad.problem} ({bad.fix})" for bad in found.invalid] + [
         f"{_rel(ws, f.path)}: no bump is defined for type {f.type!r}"
         for f in found.fragments
-        if f.type not in FRAGMENT_BUMPS
+        if f.type not in bumps.FRAGMENT_BUMPS
     ]
     if problems:
         raise FragmentError(
             "invalid changelog fragments:\n  - " + "\n  - ".join(problems),
-            fix="rename or fix them (types: " + ", ".join(FRAGMENT_BUMPS) + "); nothing changed",
+            fix="rename or fix them (types: "
+            + ", ".join(bumps.FRAGMENT_BUMPS)
+            + "); nothing changed",
         )
     return [PlannedFragment(_rel(ws, f.path), f.type) for f in found.fragments]
 
@@ -281,8 +253,7 @@ def _dependents(ws: Workspace, member: Member, next_version: str | None) -> list
 
 def _raw_requirement(member: Member, dependency: str) -> str:
     """The requirement on ``dependency`` as written in ``member``'s pyproject."""
-    data = tomllib.loads(Path(member.pyproject).read_text(encoding="utf-8"))
-    for raw in data["project"].get("dependencies", []):
+    for raw in member.raw_dependencies:
         if canonicalize_name(Requirement(raw).name) == dependency:
             return raw
     raise KeyError(dependency)
@@ -291,7 +262,7 @@ def _raw_requirement(member: Member, dependency: str) -> str:
 def _release_point(ws: Workspace, member: Member) -> release_points.ReleasePoint | None:
     if not git.is_repository(ws.root):
         return None
-    return release_points.last_release(ws, member)
+    return ws.release_index.last_release(member)
 
 
 def _changed_files(ws: Workspace, member: Member, base: str | None) -> list[str]:
@@ -304,16 +275,6 @@ def _changed_files(ws: Workspace, member: Member, base: str | None) -> list[str]
 def _is_pin(req: Requirement) -> bool:
     specs = list(req.specifier)
     return len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version
-
-
-def _max_bump(a: Bump | None, b: Bump) -> Bump:
-    return b if a is None or _RANK[b] > _RANK[a] else a
-
-
-def _effective(version: str, bump: Bump | None) -> Bump | None:
-    if bump is None or Version(version).major >= 1:
-        return bump
-    return "minor" if bump == "major" else "patch"
 
 
 def _package_json(p: PackagePlan) -> dict:

@@ -10,14 +10,19 @@ from __future__ import annotations
 import glob
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from monorel.errors import ConfigError
+
+if TYPE_CHECKING:
+    from monorel.release_points import ReleaseIndex
 
 Role = Literal["library", "host", "tool"]
 _ROLES: tuple[Role, ...] = ("library", "host", "tool")
@@ -46,6 +51,19 @@ class Member:
     # contract-tests, relative to the member directory); None where not configured
     seed: Path | None = None  # a Django fixture file loaded after migrating the old versions
     contract_tests: Path | None = None  # a pytest path run against the upgraded install
+    # the member's pyproject.toml as read when the workspace was loaded: read it here,
+    # never again from disk (one read per command)
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def towncrier(self) -> Mapping[str, Any]:
+        """``[tool.towncrier]`` of the member's pyproject ({} where it has none)."""
+        return self.data.get("tool", {}).get("towncrier", {})
+
+    @property
+    def raw_dependencies(self) -> tuple[str, ...]:
+        """``[project].dependencies`` as written (``requirements`` holds them parsed)."""
+        return tuple(self.data.get("project", {}).get("dependencies", []))
 
     @property
     def tag_prefix(self) -> str:
@@ -132,6 +150,13 @@ class Workspace:
     @property
     def state_dir(self) -> Path:
         return self.root / self.config.state_dir
+
+    @cached_property
+    def release_index(self) -> ReleaseIndex:
+        """Every member's release points, read from git once per command and kept."""
+        from monorel.release_points import ReleaseIndex
+
+        return ReleaseIndex(self)
 
 
 def find_root(start: Path) -> Path:
@@ -267,6 +292,7 @@ def _read_member(root: Path, directory: Path, config: Config, overrides: dict[st
         released=bool(override.get("release", role == "library")),
         seed=_member_path(directory, override.get("seed")),
         contract_tests=_member_path(directory, override.get("contract-tests")),
+        data=data,
     )
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from monorel import release_points
 from monorel.adapters import git
 from monorel.checks.django_apps import DjangoApp, discover
 from monorel.release_points import ReleaseIndex, ReleasePoint
@@ -57,10 +56,10 @@ class CheckContext:
         """``git.changed_files(root, since, [member dir])``: one diff per distinct ``since``."""
         return self._changed.changed_files(since, member.relpath(self.ws.root))
 
-    @cached_property
+    @property
     def _release_index(self) -> ReleaseIndex:
         # all tags read once per run, not several git processes per member
-        return release_points.ReleaseIndex(self.ws)
+        return self.ws.release_index
 
     @cached_property
     def _changed(self) -> git.ChangedFiles:

@@ -12,8 +12,6 @@ invalid fragment names and unknown types are findings wherever they are.
 
 from __future__ import annotations
 
-import tomllib
-
 from monorel import fragments
 from monorel.adapters import git
 from monorel.checks.context import CheckContext
@@ -52,8 +50,7 @@ def check(ctx: CheckContext) -> list[Finding]:
 def _checked(member: Member) -> bool:
     if member.released or member.changelog_dir.is_dir():
         return True
-    data = tomllib.loads(member.pyproject.read_text(encoding="utf-8"))
-    return "towncrier" in data.get("tool", {})
+    return "towncrier" in member.data.get("tool", {})
 
 
 def _since_base(ctx: CheckContext) -> str | None:

@@ -12,7 +12,6 @@ only where the member declares it, in ``[project].dependencies`` or in one of it
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -140,11 +139,7 @@ def _is_public(module: str, target: Member) -> bool:
 def _test_dependencies(ctx: CheckContext, member: Member) -> set[str]:
     """Members the member's tests may use: its dependencies and its dependency groups'."""
     declared = set(ctx.ws.workspace_requirements(member))
-    try:
-        groups = tomllib.loads(member.pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return declared  # the workspace loaded it a moment ago; nothing more to learn
-    for entries in (groups.get("dependency-groups") or {}).values():
+    for entries in (member.data.get("dependency-groups") or {}).values():
         for entry in entries if isinstance(entries, list) else []:
             try:
                 name = canonicalize_name(Requirement(entry).name) if isinstance(entry, str) else ""

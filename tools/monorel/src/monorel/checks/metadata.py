@@ -11,7 +11,6 @@ rule reads them from pyproject.toml (no build). ``--build`` builds each wheel wi
 from __future__ import annotations
 
 import tempfile
-import tomllib
 import zipfile
 from email.parser import Parser
 from pathlib import Path
@@ -86,7 +85,7 @@ def _unbounded(
 
 def _declared(member: Member) -> list[Requirement] | None:
     """What hatchling writes as Requires-Dist; None when dependencies are dynamic."""
-    project = tomllib.loads(member.pyproject.read_text(encoding="utf-8"))["project"]
+    project = member.data["project"]
     if "dependencies" in project.get("dynamic", []):
         return None
     requirements = list(member.requirements)

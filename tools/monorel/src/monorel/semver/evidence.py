@@ -8,23 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Literal
 
-Bump = Literal["major", "minor", "patch", "none"]
-BUMPS: tuple[Bump, ...] = ("none", "patch", "minor", "major")  # weakest first
+from monorel.bumps import OPERATOR_FRAGMENTS, Bump, rank, strongest
 
-# Fragment types (towncrier) that can carry an operator instruction for a migration.
-OPERATOR_FRAGMENTS: tuple[str, ...] = ("breaking", "migration")
-
-
-def bump_rank(bump: Bump) -> int:
-    """0 for none .. 3 for major: compare bumps with this."""
-    return BUMPS.index(bump)
-
-
-def strongest(bumps: list[Bump] | tuple[Bump, ...]) -> Bump:
-    """The strongest of ``bumps``; "none" for an empty list."""
-    return max(bumps, key=bump_rank, default="none")
+# re-exported for the analysers; the definitions live in monorel.bumps
+bump_rank = rank
+__all__ = ["OPERATOR_FRAGMENTS", "Bump", "Evidence", "bump_rank", "strongest"]
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
-
-from monorel import release_points
+from monorel import bumps, release_points
 from monorel.adapters import git
 from monorel.errors import UsageError
 from monorel.semver import api_diff, migration_ops, settings_checks
@@ -22,7 +20,8 @@ class Verdict:
     """What ``member`` needs, compared with ``baseline``.
 
     ``required``: the strongest evidence item. ``bump``: what the release must be,
-    after the 0.x rule of DESIGN.md (before 1.0 a major counts as a minor).
+    after the 0.x rule of ``monorel.bumps`` (before 1.0 a major counts as a minor and a
+    minor as a patch).
     ``evidence``: strongest first. ``baseline`` is None for a member that was never
     released (nothing to compare: ``bump`` is "none", the first version is chosen by hand).
     """
@@ -37,11 +36,11 @@ class Verdict:
 
     @property
     def pre_1_0(self) -> bool:
-        return _is_pre_1_0(self.baseline_version)
+        return bumps.is_pre_1_0(self.baseline_version)
 
     def effective(self, bump: Bump) -> Bump:
         """``bump`` after the 0.x rule."""
-        return "minor" if bump == "major" and self.pre_1_0 else bump
+        return bumps.effective(self.baseline_version, bump)
 
     def shortfall(self, given: Bump, fragment_types: Iterable[str]) -> list[str]:
         """Why fragments asking for ``given`` (of ``fragment_types``) are not enough.
@@ -53,10 +52,10 @@ class Verdict:
         types = set(fragment_types)
         problems = []
         for item in self.evidence:
-            need = self.effective(item.bump)
-            if bump_rank(need) > bump_rank(given):
-                counted = " (a major counts as a minor before 1.0)" if need != item.bump else ""
-                problems.append(f"{item.subject}: {need} required{counted}, fragments give {given}")
+            # compared after the 0.x rule on both sides: before 1.0 a feature fragment
+            # (minor, counted as a patch) covers an additive change (likewise a patch)
+            if bump_rank(self.effective(item.bump)) > bump_rank(self.effective(given)):
+                problems.append(f"{item.subject}: {item.bump} required, fragments give {given}")
             if item.fragment_types and not types & set(item.fragment_types):
                 problems.append(f"{item.subject}: {_fragment_need(item.fragment_types)}")
         return problems
@@ -118,7 +117,7 @@ def required_bump(ws: Workspace, member: Member, since: str | None = None) -> Ve
         items = _code_changes(ws, member, commit, rel)
     evidence = tuple(sorted(items, key=_order))
     required = strongest([item.bump for item in evidence])
-    effective: Bump = "minor" if required == "major" and _is_pre_1_0(version) else required
+    effective = bumps.effective(version, required)
     return Verdict(member.name, baseline, commit, version, required, effective, evidence)
 
 
@@ -134,20 +133,11 @@ def _baseline(
             )
         commit = git.resolve(ws.root, since)
         return since, commit, release_points.version_at(ws, member, commit)
-    point = release_points.last_release(ws, member)
+    point = ws.release_index.last_release(member)
     if point is None:
         return None, None, None
     label = member.tag(point.version) if point.source == "tag" else point.commit
     return label, point.commit, point.version
-
-
-def _is_pre_1_0(version: str | None) -> bool:
-    if version is None:
-        return False
-    try:
-        return Version(version).major == 0
-    except InvalidVersion:
-        return False
 
 
 def _code_changes(ws: Workspace, member: Member, commit: str, rel: str) -> list[Evidence]:
