@@ -184,7 +184,7 @@ def verify(
                 f"{label} says {name} {version}, pyproject says {member.name} {member.version}"
             )
     for tag in _tags_at_head(ws, member) if tagged_at_head else []:
-        if Version(tag.removeprefix(member.tag_prefix)) != expected:
+        if Version(member.version_of_tag(tag) or "0") != expected:
             problems.append(f"HEAD is tagged {tag} but the version is {member.version}")
     problems += _check_requires(ws, member, metadata.get_all("Requires-Dist") or [])
     problems += _check_package_data(member, names)
@@ -219,21 +219,23 @@ def _check_requires(ws: Workspace, member: Member, requires: list[str]) -> list[
 def _check_package_data(member: Member, wheel_names: set[str]) -> list[str]:
     """Every file of the import package (migrations, templates, ...) must be in the wheel."""
     missing = []
-    for path in sorted(member.package_dir.rglob("*")):
-        if not path.is_file() or _SKIPPED_PARTS & set(path.parts):
-            continue
-        if path.suffix in _SKIPPED_SUFFIXES:
-            continue
-        rel = path.relative_to(member.package_dir.parent).as_posix()
-        if rel not in wheel_names:
-            missing.append(rel)
+    for package in member.import_packages:
+        files = [package.path] if package.is_module else sorted(package.path.rglob("*"))
+        for path in files:
+            if not path.is_file() or _SKIPPED_PARTS & set(path.parts):
+                continue
+            if path.suffix in _SKIPPED_SUFFIXES:
+                continue
+            rel = path.relative_to(package.root).as_posix()
+            if rel not in wheel_names:
+                missing.append(rel)
     return [f"the wheel lacks {rel}" for rel in missing]
 
 
 def _tags_at_head(ws: Workspace, member: Member) -> list[str]:
     if not git.is_repository(ws.root):
         return []
-    return git.tags_at(ws.root, "HEAD", f"{member.tag_prefix}*")
+    return [t for t in git.tags_at(ws.root, "HEAD", member.tag_glob) if member.version_of_tag(t)]
 
 
 def _wheel_metadata(wheel: Path):  # -> (email.message.Message, set[str])

@@ -120,3 +120,76 @@ class SemverShortfall(MonorelError):
 
     code = "MR031"
     exit_code = EXIT_FINDINGS
+
+
+# -- adoption: standalone runs, layouts, configuration, init, baselines (MR080-MR089) ------
+
+
+class TargetEnvMissing(MonorelError):
+    """The target workspace has no environment to run Django in (no ``.venv``, no uv)."""
+
+    code = "MR080"
+    exit_code = EXIT_USAGE
+
+
+class TargetEnvLacksDjango(MonorelError):
+    """The target workspace's environment exists but cannot import Django."""
+
+    code = "MR081"
+    exit_code = EXIT_USAGE
+
+
+class PackageNotFound(MonorelError):
+    """A member's import packages cannot be found from its build configuration or wheel."""
+
+    code = "MR082"
+    exit_code = EXIT_USAGE
+
+
+class PublicModuleMissing(MonorelError):
+    """A configured public module of a member does not exist in its import packages."""
+
+    code = "MR083"
+    exit_code = EXIT_USAGE
+
+
+class ConfigValueError(MonorelError):
+    """A ``[tool.monorel]`` key has the wrong type or an invalid value."""
+
+    code = "MR084"
+    exit_code = EXIT_USAGE
+
+
+class InitConflict(MonorelError):
+    """`monorel init` would have to overwrite a file the user wrote: it writes nothing."""
+
+    code = "MR085"
+    exit_code = EXIT_FINDINGS
+
+
+class BaselineError(MonorelError):
+    """The ``monorel check --baseline`` file cannot be read or is not a monorel baseline."""
+
+    code = "MR086"
+    exit_code = EXIT_USAGE
+
+
+class ProjectMetadataError(MonorelError):
+    """A member's pyproject has no ``[project]`` table, or computes what monorel writes."""
+
+    code = "MR087"
+    exit_code = EXIT_USAGE
+
+
+class InvalidVersionError(MonorelError):
+    """A member's ``[project] version`` is not a PEP 440 version."""
+
+    code = "MR088"
+    exit_code = EXIT_USAGE
+
+
+class TagRefused(MonorelError):
+    """A tag does not name a released member at the version its pyproject declares."""
+
+    code = "MR089"
+    exit_code = EXIT_FINDINGS

@@ -36,6 +36,7 @@ from packaging.version import Version
 from monorel import bumps, fragments, release_points
 from monorel.adapters import git
 from monorel.errors import FragmentError, UsageError
+from monorel.tags import TagFormat
 from monorel.workspace import Member, Workspace
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class PackagePlan:
     dependents: tuple[RequirementChange, ...]
     verdict: semver.Verdict | None = None  # None when nothing in the package changed
     problems: tuple[str, ...] = ()  # where the fragments ask for less than the verdict
+    tag_format: TagFormat = TagFormat()  # [tool.monorel] tag-format
 
     @property
     def releases(self) -> bool:
@@ -87,7 +89,7 @@ class PackagePlan:
 
     @property
     def tag(self) -> str | None:
-        return f"{self.name}-v{self.next_version}" if self.next_version else None
+        return self.tag_format.tag(self.name, self.next_version) if self.next_version else None
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
                 dependents=tuple(_dependents(ws, member, next_version)),
                 verdict=verdict,
                 problems=tuple(problems),
+                tag_format=member.tag_format,
             )
         )
     return Plan(since=since, packages=tuple(packages))

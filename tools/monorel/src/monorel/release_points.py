@@ -1,10 +1,11 @@
 """Where each package was last released, and which versions it released before.
 
-A release point is the tag ``<dist-name>-v<version>``. Where a repository has no
-such tags (a clone made without them, as many CI checkouts are), history tells: the
-commit that set ``[project] version`` of the member's pyproject.toml, or, where the
-changelog got its section for that version only later (fragments consumed by a
-towncrier build after the bump), the first commit whose changelog has that section.
+A release point is the tag ``<dist-name>-v<version>`` (``[tool.monorel] tag-format``).
+Where a repository has no such tags (a clone made without them, as many CI checkouts
+are), history tells: the commit that set ``[project] version`` of the member's
+pyproject.toml, or, where the changelog got its section for that version only later
+(fragments consumed by a towncrier build after the bump), the first commit whose
+changelog has that section.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def released_versions(ws: Workspace, member: Member) -> list[ReleasePoint]:
     history = _history_points(ws, member)
     tagged = [
         ReleasePoint(version, git.tag_commit(ws.root, tag), "tag")
-        for tag, version in _versions_of(member, git.tags(ws.root, f"{member.tag_prefix}*"))
+        for tag, version in _versions_of(member, git.tags(ws.root, member.tag_glob))
     ]
     return _merged(history, tagged)
 
@@ -99,7 +100,7 @@ class ReleaseIndex:
         return git.is_repository(self.ws.root) and git.ref_exists(self.ws.root, "HEAD")
 
     def _tag_points(self, member: Member) -> list[ReleasePoint]:
-        names = [t for t in self._tags if t.startswith(member.tag_prefix)]
+        names = [t for t in self._tags if member.version_of_tag(t) is not None]
         return [
             ReleasePoint(version, self._tags[tag] or git.tag_commit(self.ws.root, tag), "tag")
             for tag, version in _versions_of(member, names)
@@ -108,8 +109,8 @@ class ReleaseIndex:
 
 def _versions_of(member: Member, tags: list[str]) -> list[tuple[str, str]]:
     """(tag, version) of the member's tags that name a valid version, in the given order."""
-    found = [(tag, tag.removeprefix(member.tag_prefix)) for tag in tags]
-    return [(tag, version) for tag, version in found if _parse(version) is not None]
+    found = [(tag, member.version_of_tag(tag)) for tag in tags]
+    return [(tag, version) for tag, version in found if version is not None]
 
 
 def _merged(history: list[ReleasePoint], tagged: list[ReleasePoint]) -> list[ReleasePoint]:

@@ -201,3 +201,23 @@ def export_constraints(root: Path) -> str:
         fix="run `uv lock` so that uv.lock matches the workspace",
         timeout=300,
     )
+
+
+def wheel_top_level(source: Path) -> list[str]:
+    """The top-level entries (packages, modules, ``.dist-info``) of a wheel built from the
+    project at ``source`` with ``--no-sources``, in a temporary directory."""
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory(prefix="monorel-layout-") as tmp:
+        run(
+            [executable(), "build", "--wheel", "--no-sources", "--quiet", "--out-dir", tmp, source],
+            cwd=source,
+            fix=f"run `uv build --wheel {source}` to see the build error",
+            timeout=600,
+        )
+        wheel = next(Path(tmp).glob("*.whl"), None)
+        if wheel is None:
+            raise ToolError(f"`uv build --wheel {source}` wrote no wheel", fix="check its backend")
+        with zipfile.ZipFile(wheel) as zf:
+            return sorted({name.split("/")[0] for name in zf.namelist()})

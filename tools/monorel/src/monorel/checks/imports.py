@@ -35,7 +35,12 @@ _TESTS = "__monorel_tests__"
 
 def check(ctx: CheckContext) -> list[Finding]:
     ws = ctx.ws
-    packages = {m.import_name: m.package_dir for m in ws.members.values() if m.package_dir.is_dir()}
+    packages = {
+        package.name: package.path
+        for m in ws.members.values()
+        for package in m.import_packages
+        if package.path.exists()
+    }
     tests = {
         f"{_TESTS}{m.import_name}": m
         for m in ws.members.values()
@@ -67,7 +72,8 @@ def check(ctx: CheckContext) -> list[Finding]:
             file = _module_file(importer.path / "tests", imp.importer)
             declared = _test_dependencies(ctx, importer)
         else:
-            file = _module_file(importer.package_dir, imp.importer)
+            package = importer.import_package(top)
+            file = _module_file(package.path if package else importer.package_dir, imp.importer)
             declared = set(ctx.ws.workspace_requirements(importer))
         finding = _violation(ctx, importer, target, imp, file, declared)
         if finding is not None:
@@ -151,6 +157,8 @@ def _test_dependencies(ctx: CheckContext, member: Member) -> set[str]:
 
 
 def _module_file(directory: Path, module: str) -> Path:
+    if directory.suffix == ".py":
+        return directory  # a single-module member
     parts = module.split(".")[1:]
     base = directory.joinpath(*parts)
     if base.is_dir():

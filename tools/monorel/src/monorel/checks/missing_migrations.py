@@ -95,7 +95,7 @@ def _pythonpath(ctx: CheckContext, member: Member) -> tuple[Path, ...]:
     for other in ctx.ws.members.values():
         if other.name not in needed:
             continue
-        for path in (other.package_dir.parent, *other.pythonpath):
+        for path in (*other.source_roots, *other.pythonpath):
             if path not in paths:
                 paths.append(path)
     return tuple(paths)
