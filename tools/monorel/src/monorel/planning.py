@@ -213,13 +213,10 @@ def requirement_after(req: Requirement, new_version: str) -> str | None:
 
 
 def pending_fragments(ws: Workspace, member: Member) -> list[PlannedFragment]:
-    """The member's towncrier fragments, sorted; ``FragmentError`` names every invalid one."""
+    """The member's towncrier fragments, sorted; ``FragmentError`` names every invalid one
+    (``fragments.scan`` validates the types, bump levels included)."""
     found = fragments.scan(member)
-    problems = [f"{_rel(ws, bad.path)}: {bad.problem} ({bad.fix})" for bad in found.invalid] + [
-        f"{_rel(ws, f.path)}: no bump is defined for type {f.type!r}"
-        for f in found.fragments
-        if f.type not in bumps.FRAGMENT_BUMPS
-    ]
+    problems = [f"{_rel(ws, bad.path)}: {bad.problem} ({bad.fix})" for bad in found.invalid]
     if problems:
         raise FragmentError(
             "invalid changelog fragments:\n  - " + "\n  - ".join(problems),

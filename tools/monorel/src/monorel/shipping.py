@@ -218,7 +218,8 @@ def ship_local(
                 )
                 with steps.step(f"publish {', '.join(b.name for b in built)}"):
                     published = publishing.publish(ws, index, built, credentials=credentials)
-            versions = {m.name: m.version for m in members}
+            # the consumer is a Django project: it installs the libraries, not released tools
+            versions = {m.name: m.version for m in members if m.role == "library"}
             try:
                 consumer = run_consumer(
                     ws,
@@ -401,7 +402,7 @@ def _check_report(
 
 
 def _import_paths(venv: Path, project: Path, ws: Workspace) -> tuple[str, ...]:
-    modules = [m.import_name for m in building.releasable(ws)]
+    modules = [m.import_name for m in building.releasable(ws) if m.role == "library"]
     code = (
         f"import importlib\nfor m in {modules!r}:\n    print(importlib.import_module(m).__file__)"
     )

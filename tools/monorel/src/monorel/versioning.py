@@ -3,7 +3,8 @@
 In order: new versions into each released member's pyproject; moved pins and ranges
 into the dependents' pyprojects (plus a ``+monorel-dependencies.misc.md`` fragment
 for a released dependent, so its changelog says why it was released); ``uv lock``;
-``towncrier build`` per released package (fragments consumed); one commit holding the
+``towncrier build`` per released package (fragments consumed; ``skip`` fragments, which
+towncrier does not know, removed by monorel); one commit holding the
 whole release, then one annotated tag ``<dist>-v<version>`` per released package.
 
 One commit rather than one per package keeps every tag on a tree where all versions,
@@ -22,6 +23,7 @@ import tomlkit
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from monorel import fragments
 from monorel.adapters import git, towncrier, uv
 from monorel.errors import DirtyTreeError, MonorelError, ReleaseRefused, SemverShortfall
 from monorel.planning import PackagePlan, Plan
@@ -58,6 +60,15 @@ def preflight(ws: Workspace, plan: Plan) -> None:
         raise SemverShortfall(
             "the fragments ask for less than the changes require:\n  " + "\n  ".join(plan.problems),
             fix="add fragments of the required type (see `monorel semver PKG` for the evidence)",
+        )
+    unconfigured = [
+        p.name for p in plan.releases if "towncrier" not in ws.member(p.name).data.get("tool", {})
+    ]
+    if unconfigured:
+        raise ReleaseRefused(
+            f"no [tool.towncrier] in {', '.join(unconfigured)}: towncrier would write the "
+            "changelog to NEWS.rst, and the release reads CHANGELOG.md",
+            fix='run `monorel init --yes`, or add [tool.towncrier] filename = "CHANGELOG.md"',
         )
     taken = [p.tag for p in plan.releases if p.tag and git.tags(ws.root, p.tag)]
     if taken:
@@ -106,6 +117,7 @@ def apply(ws: Workspace, plan: Plan) -> Release:
         _write_versions(ws, plan)
         _write_requirements(ws, plan)
         _write_dependency_fragments(ws, plan)
+        _remove_skip_fragments(ws, plan)
         uv.lock(ws.root)
         for p in plan.releases:
             member = ws.member(p.name)
@@ -198,6 +210,14 @@ def _write_dependency_fragments(ws: Workspace, plan: Plan) -> None:
         news = by_dependent.get(p.name, [])
         text = "Requires " + ", ".join(f"`{r}`" for r in news) + "."
         (member.changelog_dir / DEPENDENCY_FRAGMENT).write_text(text + "\n", encoding="utf-8")
+
+
+def _remove_skip_fragments(ws: Workspace, plan: Plan) -> None:
+    """``skip`` fragments are monorel's (towncrier ignores them): the release consumes them."""
+    for p in plan.releases:
+        for f in p.fragments:
+            if f.type == fragments.SKIP:
+                (ws.root / f.path).unlink()
 
 
 def _rollback(

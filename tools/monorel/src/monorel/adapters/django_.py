@@ -2,8 +2,9 @@
 
 monorel never imports Django in its own process: each member is checked under its own
 settings, and Django can be set up once per process. The child is the script
-``_django_child.py`` run by this interpreter (the workspace environment), which forks one
-process per job where it can.
+``_django_child.py`` run by the workspace environment's interpreter
+(``monorel.target_env``; monorel itself may run from an environment without Django),
+which forks one process per job where it can.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from monorel import target_env
 from monorel.errors import ToolError
 
 _CHILD = Path(__file__).with_name("_django_child.py")
@@ -45,7 +46,7 @@ def makemigrations_check(
     jobs: Sequence[MakemigrationsJob],
     *,
     cwd: Path,
-    python: str = sys.executable,
+    python: str | None = None,
     timeout: float = 300,
 ) -> list[CommandResult]:
     """``makemigrations --check --dry-run LABELS`` per job, in parallel; results in job order.
@@ -57,6 +58,8 @@ def makemigrations_check(
     """
     if not jobs:
         return []
+    # the workspace's environment (cwd is its root), not necessarily the one running monorel
+    python = python or target_env.python(cwd, needs_django=True)
     if hasattr(os, "fork"):
         return _run(list(jobs), cwd, python, timeout)
     with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 2)) as pool:
@@ -123,7 +126,7 @@ def _run(
         output = (stderr.strip() or stdout.strip())[-2000:]
         raise ToolError(
             f"makemigrations --check could not run under {python}:\n{output}",
-            fix="run monorel in the workspace environment (uv run monorel check), "
-            "which has Django installed",
+            fix=f"check that {python} (the workspace environment) imports Django and the "
+            "members: `uv sync --all-packages` in the workspace",
         ) from exc
     return [CommandResult(r["returncode"], r["stdout"], r["stderr"]) for r in results]

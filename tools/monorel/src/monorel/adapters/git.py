@@ -255,3 +255,18 @@ def _unquoted(path: str) -> str:
         return path
     raw = codecs.escape_decode(path[1:-1].encode("utf-8"))[0]
     return raw.decode("utf-8", "surrogateescape")
+
+
+def last_commit(root: Path, paths: list[str]) -> str | None:
+    """The newest commit that touched any of ``paths`` (None: none did, e.g. untracked)."""
+    out = _git(root, "log", "-1", "--format=%H", "--", *paths).strip()
+    return out or None
+
+
+def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
+    """Whether ``ancestor`` is ``descendant`` or one of its ancestors."""
+    try:
+        _git(root, "merge-base", "--is-ancestor", ancestor, descendant)
+    except Exception:  # noqa: BLE001 - exit 1 means "no"; a bad ref also means "no"
+        return False
+    return True

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from monorel.adapters._process import run
+from monorel.errors import ToolError
 
 _LEAKY_ENV = ("DJANGO_SETTINGS_MODULE", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "UV")
 
@@ -49,3 +50,13 @@ def run_in(
         fix=fix,
         timeout=timeout,
     )
+
+
+def can_import(interpreter: Path, module: str) -> bool:
+    """Whether ``interpreter`` finds ``module`` (without importing it), in a clean environment."""
+    code = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
+    try:
+        run([interpreter, "-c", code], drop_env=_LEAKY_ENV, timeout=60)
+    except ToolError:
+        return False
+    return True

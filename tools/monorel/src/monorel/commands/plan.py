@@ -48,7 +48,8 @@ def render(plan: planning.Plan) -> str:
             head = f"{p.name} {p.current_version} -> {p.next_version} ({p.bump}: "
             head += ", ".join(p.reasons) + f"), tag {p.tag}"
         else:
-            head = f"{p.name} {p.current_version}: changed, no fragments -> not released"
+            what = "skip fragments only" if p.fragments else "no fragments"
+            head = f"{p.name} {p.current_version}: changed, {what} -> not released"
         lines.append(head)
         lines.append(f"  {len(p.changed_files)} changed file(s) {since}")
         for f in p.fragments:

@@ -14,7 +14,6 @@ import argparse
 import functools
 import json
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from monorel import target_env
 from monorel.adapters import devpi, git, uv
 from monorel.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, UsageError
 from monorel.rehearsal import matrix, venvs, wheels
@@ -90,8 +90,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--python",
-        default=sys.executable,
-        help="interpreter for the rehearsal venvs (default: the one running monorel)",
+        default=None,
+        help="interpreter for the rehearsal venvs (default: the workspace environment's, "
+        "else the one running monorel)",
     )
     parser.add_argument("--timings", action="store_true", help="also print each leg's step timings")
     parser.add_argument(
@@ -122,7 +123,7 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
         member,
         host,
         cache_dir=(args.cache_dir or ws.state_dir / "rehearse").resolve(),
-        python=args.python,
+        python=args.python or target_env.python(ws.root),
         index_url=index_url,
         offline=args.offline,
     )
