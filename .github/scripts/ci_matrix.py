@@ -1,11 +1,13 @@
 """Matrices for the GitHub workflows, read from the monorel workspace model.
 
-    uv run python .github/scripts/ci_matrix.py tests
+    uv run python .github/scripts/ci_matrix.py tests [--only NAME ...]
         {"include": [{"package": "accounts-app", "path": "packages/accounts-app",
                       "django": "5.2"}, ...]}: every library package x every Django
-        version it claims (its "Framework :: Django :: X.Y" classifiers), for ci.yml.
+        version it claims (its "Framework :: Django :: X.Y" classifiers), for ci.yml;
+        with --only, just those of the named packages (`monorel affected`), possibly none.
     uv run python .github/scripts/ci_matrix.py released
-        one released package name per line, in dependency order, for upgrade.yml.
+        one released library name per line, in dependency order, for upgrade.yml (a
+        released tool such as monorel has no migrations to rehearse).
 
 The classifiers are the claim a package makes on PyPI, so CI tests exactly that claim;
 a claimed version that the package's own Django requirement excludes is refused (exit 1)
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tomllib
 from pathlib import Path
 
 from monorel import workspace
@@ -33,7 +34,7 @@ class MatrixError(Exception):
 
 def django_versions(member: workspace.Member) -> list[str]:
     """The Django feature releases ("5.2") a member claims, checked against its requirement."""
-    project = tomllib.loads(member.pyproject.read_text(encoding="utf-8"))["project"]
+    project = member.data["project"]
     claimed = sorted(
         {
             c.removeprefix(_CLASSIFIER_PREFIX).strip()
@@ -63,14 +64,17 @@ def django_versions(member: workspace.Member) -> list[str]:
     return claimed
 
 
-def package_test_matrix(ws: workspace.Workspace) -> dict[str, list[dict[str, str]]]:
+def package_test_matrix(
+    ws: workspace.Workspace, only: list[str] | None = None
+) -> dict[str, list[dict[str, str]]]:
+    wanted = None if only is None else {canonicalize_name(n) for n in only}
     include = [
         {"package": m.name, "path": m.relpath(ws.root), "django": version}
         for m in ws.topological_order()
-        if m.role == "library"
+        if m.role == "library" and (wanted is None or m.name in wanted)
         for version in django_versions(m)
     ]
-    if not include:
+    if not include and wanted is None:
         # GitHub refuses an empty matrix with an obscure message; say what is wrong instead
         raise MatrixError(
             "no library packages in the workspace (a library has an apps.py, "
@@ -80,17 +84,18 @@ def package_test_matrix(ws: workspace.Workspace) -> dict[str, list[dict[str, str
 
 
 def released_packages(ws: workspace.Workspace) -> list[str]:
-    return [m.name for m in ws.topological_order() if m.released]
+    return [m.name for m in ws.topological_order() if m.released and m.role == "library"]
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in ("tests", "released"):
-        print("usage: ci_matrix.py tests|released", file=sys.stderr)
+    only = argv[2:] if argv[:2] == ["tests", "--only"] else None
+    if not (argv in (["tests"], ["released"]) or only is not None):
+        print("usage: ci_matrix.py tests [--only NAME ...] | released", file=sys.stderr)
         return 2
     try:
         ws = workspace.load(Path.cwd())
         if argv[0] == "tests":
-            print(json.dumps(package_test_matrix(ws), separators=(",", ":")))
+            print(json.dumps(package_test_matrix(ws, only), separators=(",", ":")))
         else:
             print("\n".join(released_packages(ws)))
     except MonorelError as exc:

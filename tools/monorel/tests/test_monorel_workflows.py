@@ -424,6 +424,7 @@ def test_the_workflows_call_monorel():
     # given the workflows and hooks / when collecting their monorel calls / then the
     # pipeline's commands are all there (a refactor that drops one shows up here)
     assert {_subcommand(c.argv) for c in _CALLS} == {
+        "affected",
         "check",
         "plan",
         "build",

@@ -27,6 +27,7 @@ COMMANDS = (
     "ship",
     "rehearse",
     "semver",
+    "affected",
 )
 
 

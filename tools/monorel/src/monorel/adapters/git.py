@@ -270,3 +270,10 @@ def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
     except Exception:  # noqa: BLE001 - exit 1 means "no"; a bad ref also means "no"
         return False
     return True
+
+
+def changed_since(root: Path, since: str) -> list[str]:
+    """Files changed between ``since`` and the working tree, untracked ones included,
+    relative to ``root`` (which may lie below the repository's top)."""
+    committed = _git(root, "diff", "--name-only", "--relative", since).splitlines()
+    return sorted({p for p in committed + untracked_files(root) if p})
