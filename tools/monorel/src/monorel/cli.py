@@ -28,6 +28,7 @@ COMMANDS = (
     "rehearse",
     "semver",
     "affected",
+    "graph",
 )
 
 

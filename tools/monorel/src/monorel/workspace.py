@@ -94,6 +94,10 @@ class Member:
         """The member's top-level package or module called ``name``."""
         return next((p for p in self.import_packages if p.name == name), None)
 
+    def module_file(self, dotted: str) -> Path | None:
+        """The file of module ``dotted`` (``billing_app.api``) in the member; None if absent."""
+        return _module_file(dotted, [p for p in self.import_packages if not p.is_module])
+
     @property
     def source_roots(self) -> tuple[Path, ...]:
         """Where its packages import from (``src/``, or the member directory), in order."""

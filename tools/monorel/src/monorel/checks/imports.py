@@ -89,7 +89,7 @@ def _violation(
     file: Path,
     declared: set[str],
 ) -> Finding | None:
-    where = dict(path=ctx.rel(file), line=imp.line, rule=RULE)
+    where = dict(path=ctx.rel(file), line=imp.line, rule=RULE, target=target.name)
     who = ctx.rel(file) if imp.importer.startswith(_TESTS) else imp.importer
     if importer.role == "library" and target.role == "host":
         return Finding(
