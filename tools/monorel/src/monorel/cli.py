@@ -29,6 +29,7 @@ COMMANDS = (
     "semver",
     "affected",
     "graph",
+    "tag",
 )
 
 

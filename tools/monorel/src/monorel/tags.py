@@ -45,6 +45,25 @@ class TagFormat:
         version = tag[len(before) : len(tag) - len(after)]
         return version if _valid(version) else None
 
+    def split(self, tag: str) -> tuple[str, str] | None:
+        """(dist, version) as the format spells them, whatever the workspace holds; the
+        longest dist wins (``a-v-v1.0`` is a-v's 1.0 under ``{dist}-v{version}``)."""
+        pattern = "".join(
+            "(?P<dist>.+)"
+            if part == "{dist}"
+            else "(?P<version>[^/]+?)"
+            if part == "{version}"
+            else re.escape(part)
+            for part in re.split(r"(\{dist\}|\{version\})", self.template)
+        )
+        match = re.fullmatch(pattern, tag)
+        return (match["dist"], match["version"]) if match else None
+
+    @property
+    def shape(self) -> str:
+        """The format for people: ``<dist-name>-v<version>``."""
+        return self.template.replace("{dist}", "<dist-name>").replace("{version}", "<version>")
+
     def parse(self, tag: str, dists: Iterable[str]) -> tuple[str, str] | None:
         """(dist, version) of a release tag of one of ``dists``; the longest dist name wins
         where several fit (``foo-viewer-v1.0`` is foo-viewer's, not foo's)."""
