@@ -18,6 +18,8 @@ from monorel import workspace
 from monorel.errors import EXIT_USAGE, MonorelError
 
 COMMANDS = (
+    "init",
+    "add",
     "check",
     "plan",
     "version",
@@ -59,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        ws = workspace.load(args.root)
+        lenient = getattr(args._module, "LENIENT_WORKSPACE", False)
+        ws = workspace.load(args.root, lenient=lenient)
         return int(args._module.run(args, ws))
     except MonorelError as exc:
         print(exc.render(), file=sys.stderr)
