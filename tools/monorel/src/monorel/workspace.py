@@ -656,6 +656,10 @@ def _matches(rel_path: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(rel_path, pattern)
 
 
+# what builds leave next to the sources: not part of the layout's cache key
+_BUILD_LEFTOVERS = {"build", "dist", "__pycache__", ".venv"}
+
+
 def _wheel_names(state: Path, directory: Path) -> list[str]:
     """The top-level names of a wheel built from ``directory``, cached in the state dir by
     the build configuration and the names at the top of the member and its src/."""
@@ -668,7 +672,8 @@ def _wheel_names(state: Path, directory: Path) -> list[str]:
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
     for base in (directory, directory / "src"):
         if base.is_dir():
-            digest.update("\0".join(sorted(p.name for p in base.iterdir())).encode())
+            names = sorted(p.name for p in base.iterdir() if p.name not in _BUILD_LEFTOVERS)
+            digest.update("\0".join(n for n in names if not n.endswith(".egg-info")).encode())
     key = digest.hexdigest()
     cache = state / "layout" / f"{key}.json"
     if cache.is_file():

@@ -204,19 +204,26 @@ def export_constraints(root: Path) -> str:
 
 
 def wheel_top_level(source: Path) -> list[str]:
-    """The top-level entries (packages, modules, ``.dist-info``) of a wheel built from the
-    project at ``source`` with ``--no-sources``, in a temporary directory."""
+    """The top-level entries (packages, modules, ``.dist-info``) of a wheel built with
+    ``--no-sources`` from a copy of the project at ``source``: backends such as setuptools
+    write ``build/`` and ``*.egg-info`` next to the sources, and the tree stays untouched."""
     import tempfile
     import zipfile
 
+    skipped = shutil.ignore_patterns(
+        ".git", ".venv", "venv", "__pycache__", "build", "dist", "*.egg-info", "node_modules"
+    )
     with tempfile.TemporaryDirectory(prefix="monorel-layout-") as tmp:
+        copy = Path(tmp) / "src" / source.name
+        shutil.copytree(source, copy, ignore=skipped, symlinks=True)
+        out = Path(tmp) / "out"
         run(
-            [executable(), "build", "--wheel", "--no-sources", "--quiet", "--out-dir", tmp, source],
-            cwd=source,
+            [executable(), "build", "--wheel", "--no-sources", "--quiet", "--out-dir", out, copy],
+            cwd=copy,
             fix=f"run `uv build --wheel {source}` to see the build error",
             timeout=600,
         )
-        wheel = next(Path(tmp).glob("*.whl"), None)
+        wheel = next(out.glob("*.whl"), None)
         if wheel is None:
             raise ToolError(f"`uv build --wheel {source}` wrote no wheel", fix="check its backend")
         with zipfile.ZipFile(wheel) as zf:
