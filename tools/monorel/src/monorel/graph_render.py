@@ -292,7 +292,7 @@ def _route(
 
 
 def _label(texts: list[tuple[str, str]], x: float, y: float) -> str:
-    shown = [(t if len(t) <= 44 else t[:43] + "…", c) for t, c in texts]
+    shown = [(t if len(t) <= 80 else t[:79] + "…", c) for t, c in texts]
     width = max(len(t) for t, _ in shown) * 6.3 + 10
     height = 15 * len(shown) + 4
     top = y - height / 2
@@ -312,7 +312,8 @@ def _label(texts: list[tuple[str, str]], x: float, y: float) -> str:
 def _marker(colour: str) -> str:
     return (
         f'<marker id="arrow-{colour[1:]}" viewBox="0 0 10 10" refX="9" refY="5" '
-        f'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        f'markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" '
+        f'orient="auto-start-reverse">'
         f'<path d="M 0 0 L 10 5 L 0 10 z" fill="{colour}"/></marker>'
     )
 
