@@ -68,8 +68,9 @@ _FIX_RELEASE = "release with `monorel version --yes`, which tags released packag
 
 
 def changelog_section(text: str, version: str) -> str:
-    """The body under the heading that starts with ``version``, up to the next heading of
-    the same or a higher level."""
+    """The body under the heading that names ``version`` first ("## 2.4.1 (2025-01-31)") or
+    after the name (towncrier's default, "# billing-app 2.4.1 (2025-01-31)"), up to the next
+    heading of the same or a higher level."""
     lines = text.splitlines()
     start = level = None
     for index, line in enumerate(lines):
@@ -78,7 +79,7 @@ def changelog_section(text: str, version: str) -> str:
             continue
         if start is None:
             words = match.group(2).split()
-            if words and words[0].removeprefix("v") == version:
+            if version in (w.removeprefix("v") for w in words[:2]):
                 start, level = index + 1, len(match.group(1))
         elif len(match.group(1)) <= level:
             return "\n".join(lines[start:index]).strip()
