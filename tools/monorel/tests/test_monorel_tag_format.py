@@ -26,12 +26,12 @@ def cli(root: Path, *args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@pytest.fixture
-def released(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample workspace with tag-format "{dist}@{version}", people-app released to 1.1.0
-    by `monorel version --yes`."""
+    by `monorel version --yes` (once for the module: the tests only read it)."""
     root = write_workspace(
-        tmp_path / "ws",
+        tmp_path_factory.mktemp("tag-format") / "ws",
         sample_members(),
         monorel_config='org = "acme"\ntag-format = "{dist}@{version}"\n',
     )

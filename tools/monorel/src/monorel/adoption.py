@@ -193,7 +193,7 @@ def _host_settings(member: Member) -> str | None:
         for candidate in (package.path / "settings.py", package.path / "settings" / "__init__.py"):
             if candidate.is_file():
                 text = candidate.read_text(encoding="utf-8", errors="replace")
-                if "INSTALLED_APPS" in text and "ROOT_URLCONF" in text:
+                if "INSTALLED_APPS" in text:
                     rel = candidate.relative_to(package.root).with_suffix("")
                     parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
                     return ".".join(parts)
