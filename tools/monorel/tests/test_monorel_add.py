@@ -3,8 +3,6 @@ pseudo-terminal, as a person would type)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import pty
 import select
@@ -14,23 +12,16 @@ import time
 from pathlib import Path
 
 from monorel import fragments, workspace
-from monorel.cli import main
+from monorel_check_support import run_cli
 
 PEOPLE = "packages/people-app"
 
 
-def cli(root: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--root", str(root), *args])
-    return code, out.getvalue(), err.getvalue()
-
-
 def test_scripted_add_writes_a_fragment_check_and_plan_accept(ws: Path) -> None:
     # when a fragment is added with every argument, twice with the same text, and with --issue
-    first = cli(ws, "add", "people-app", "feature", "People", "have", "nicknames.")
-    second = cli(ws, "add", "people-app", "feature", "People have nicknames.")
-    issue = cli(ws, "add", "ledger-app", "bugfix", "Amounts round half up.", "--issue", "42")
+    first = run_cli(ws, "add", "people-app", "feature", "People", "have", "nicknames.")
+    second = run_cli(ws, "add", "people-app", "feature", "People have nicknames.")
+    issue = run_cli(ws, "add", "ledger-app", "bugfix", "Amounts round half up.", "--issue", "42")
 
     # then each is a valid fragment, named from its text (a counter where taken)
     assert first == (
@@ -56,7 +47,7 @@ def test_scripted_add_writes_a_fragment_check_and_plan_accept(ws: Path) -> None:
 
 def test_an_unknown_type_is_refused_and_nothing_is_written(ws: Path) -> None:
     # when the type is not one the package knows
-    code, out, err = cli(ws, "add", "people-app", "feat", "Nicknames.")
+    code, out, err = run_cli(ws, "add", "people-app", "feat", "Nicknames.")
 
     # then exit 2 lists the types, and the fragment directory is as it was
     assert (code, out) == (2, "")
@@ -69,7 +60,7 @@ def test_an_unknown_type_is_refused_and_nothing_is_written(ws: Path) -> None:
 
 def test_without_a_terminal_missing_arguments_are_a_usage_error(ws: Path) -> None:
     # given no terminal (stdin is not a tty under pytest) / when the text is missing
-    code, _, err = cli(ws, "add", "people-app", "feature")
+    code, _, err = run_cli(ws, "add", "people-app", "feature")
     assert code == 2
     assert err.startswith("error[MR002]: monorel add needs the fragment TEXT\n")
 

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
 import pytest
-from monorel.cli import main
+from monorel_check_support import run_cli
 from monorel_workspaces import commit_all, git, write
 
 PEOPLE_API = "packages/people-app/src/people_app/api.py"
-
-
-def cli(root: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--root", str(root), *args])
-    return code, out.getvalue(), err.getvalue()
 
 
 def _branch(ws: Path) -> str:
@@ -35,7 +26,7 @@ def test_affected_lists_the_changed_member_and_its_dependents(ws: Path) -> None:
     commit_all(ws, "people change")
 
     # when asked what it affects
-    code, out, _ = cli(ws, "affected", "--since", "main", "--format", "json")
+    code, out, _ = run_cli(ws, "affected", "--since", "main", "--format", "json")
 
     # then people-app changed, the others depend on it, in dependency order
     assert code == 0
@@ -72,7 +63,7 @@ def test_affected_lists_the_changed_member_and_its_dependents(ws: Path) -> None:
             },
         ],
     }
-    assert cli(ws, "affected", "--since", "main", "--format", "names")[1] == (
+    assert run_cli(ws, "affected", "--since", "main", "--format", "names")[1] == (
         "people-app\nledger-app\nshop\n"
     )
 
@@ -84,7 +75,7 @@ def test_a_host_only_change_affects_the_host_and_root_docs_affect_nothing(ws: Pa
     write(ws / "README.md", "# the shop\n")
 
     # when asked / then only the host, nothing depends on it
-    code, out, _ = cli(ws, "affected", "--since", "main")
+    code, out, _ = run_cli(ws, "affected", "--since", "main")
     assert code == 0
     assert out.splitlines()[1:] == ["  shop [host]: changed (1 file(s))"]
 
@@ -96,7 +87,7 @@ def test_a_workspace_file_affects_every_member(ws: Path) -> None:
     pyproject.write_text(pyproject.read_text() + "\n# comment\n")
 
     # when asked / then all of them, and why
-    code, out, _ = cli(ws, "affected", "--since", "main", "--format", "json")
+    code, out, _ = run_cli(ws, "affected", "--since", "main", "--format", "json")
     report = json.loads(out)
     assert (code, report["all"], report["workspace_files"]) == (0, True, ["pyproject.toml"])
     assert [m["name"] for m in report["members"]] == ["people-app", "ledger-app", "shop"]
@@ -104,7 +95,7 @@ def test_a_workspace_file_affects_every_member(ws: Path) -> None:
 
 def test_affected_refuses_a_ref_it_cannot_see(ws: Path) -> None:
     # given no such ref / when asked / then exit 2, never "nothing affected"
-    assert cli(ws, "affected", "--since", "origin/main") == (
+    assert run_cli(ws, "affected", "--since", "origin/main") == (
         2,
         "",
         f"error[MR002]: --since origin/main: no such git ref in {ws}\n"
@@ -125,7 +116,7 @@ def shortfall(ws: Path) -> Path:
 
 def test_plan_github_annotates_the_evidence_of_a_shortfall(shortfall: Path) -> None:
     # when the plan is printed for GitHub
-    code, out, _ = cli(shortfall, "plan", "--format", "github")
+    code, out, _ = run_cli(shortfall, "plan", "--format", "github")
 
     # then it fails with an error on the evidence that asks for more (its line where it
     # still exists), and a notice per release
@@ -146,7 +137,7 @@ def test_plan_github_annotates_the_evidence_of_a_shortfall(shortfall: Path) -> N
 
 def test_plan_markdown_is_a_pull_request_comment(shortfall: Path) -> None:
     # when the plan is printed as Markdown
-    code, out, _ = cli(shortfall, "plan", "--format", "markdown")
+    code, out, _ = run_cli(shortfall, "plan", "--format", "markdown")
 
     # then it is a table of packages, details, and the refusal with its reasons
     assert code == 1
@@ -169,7 +160,7 @@ def test_plan_markdown_is_a_pull_request_comment(shortfall: Path) -> None:
 
 def test_semver_github_annotates_each_piece_of_evidence(shortfall: Path) -> None:
     # when the verdict is printed for GitHub
-    code, out, _ = cli(shortfall, "semver", "people-app", "--format", "github")
+    code, out, _ = run_cli(shortfall, "semver", "people-app", "--format", "github")
 
     # then a warning on the major evidence, a notice on the minor one, then the headline
     assert code == 0

@@ -3,25 +3,16 @@ migrations and violations in red, in every format; and the README shows this rep
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from monorel.cli import main
+from monorel_check_support import run_cli
 from monorel_release_support import ROOT
 
 SERVICES = "packages/ledger-app/src/ledger_app/services.py"
-
-
-def cli(root: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--root", str(root), *args])
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
@@ -34,7 +25,7 @@ def violated(ws: Path) -> Path:
 
 def test_json_holds_nodes_edges_and_the_violation_on_its_edge(violated: Path) -> None:
     # when drawn as JSON
-    code, out, _ = cli(violated, "graph", "--format", "json")
+    code, out, _ = run_cli(violated, "graph", "--format", "json")
 
     # then: every member, and the edges with their labels; the violation sits on the
     # ledger -> people imports edge
@@ -69,8 +60,8 @@ def test_json_holds_nodes_edges_and_the_violation_on_its_edge(violated: Path) ->
 
 def test_mermaid_and_dot_draw_the_violating_edge_red(violated: Path) -> None:
     # when drawn as mermaid and as dot
-    _, mermaid, _ = cli(violated, "graph")
-    _, dot, _ = cli(violated, "graph", "--format", "dot")
+    _, mermaid, _ = run_cli(violated, "graph")
+    _, dot, _ = run_cli(violated, "graph", "--format", "dot")
 
     # then the imports edge (the second) is red in both, the others keep their style
     assert mermaid.startswith("flowchart BT\n  people_app[")
@@ -90,7 +81,7 @@ def test_mermaid_and_dot_draw_the_violating_edge_red(violated: Path) -> None:
 def test_svg_is_well_formed_and_shows_every_member(violated: Path, tmp_path: Path) -> None:
     # when drawn as SVG into a file
     target = tmp_path / "graph.svg"
-    code, out, _ = cli(violated, "graph", "--format", "svg", "--output", str(target))
+    code, out, _ = run_cli(violated, "graph", "--format", "svg", "--output", str(target))
 
     # then the file is an SVG document with a box per member and one red edge
     assert (code, out) == (1, "")
@@ -107,7 +98,7 @@ def test_svg_is_well_formed_and_shows_every_member(violated: Path, tmp_path: Pat
 
 
 def test_a_clean_workspace_graph_exits_0(ws: Path) -> None:
-    assert cli(ws, "graph", "--format", "json")[0] == 0
+    assert run_cli(ws, "graph", "--format", "json")[0] == 0
 
 
 def test_the_readme_shows_this_repository_s_graph() -> None:
@@ -116,6 +107,6 @@ def test_the_readme_shows_this_repository_s_graph() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- monorel graph -->\n```mermaid\n(.*?)```\n", readme, re.S)
     assert block is not None, "the README has no <!-- monorel graph --> mermaid block"
-    code, out, _ = cli(ROOT, "graph")
+    code, out, _ = run_cli(ROOT, "graph")
     versions = re.compile(r"\d+\.\d+\.\d+")
     assert (code, versions.sub("X", block.group(1))) == (0, versions.sub("X", out))

@@ -3,8 +3,6 @@ release: check, add, plan, version --yes and ship --local against the session's 
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 import tomllib
 from pathlib import Path
@@ -12,6 +10,7 @@ from pathlib import Path
 import pytest
 from monorel import adoption, workspace
 from monorel.cli import main
+from monorel_check_support import run_cli
 from monorel_release_support import SharedDevpi, git_out, tree_state
 from monorel_workspaces import MemberSpec, commit_all, git, sample_members, write, write_workspace
 
@@ -23,13 +22,6 @@ from people_app.api import display_name
 def test_display_name_is_title_case():
     assert display_name("ada lovelace") == "Ada Lovelace"
 """
-
-
-def cli(root: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--root", str(root), *args])
-    return code, out.getvalue(), err.getvalue()
 
 
 def bare_workspace(root: Path, *, without_api: bool = False) -> Path:
@@ -101,7 +93,7 @@ def test_init_shows_what_it_would_write_and_writes_nothing(tmp_path: Path) -> No
     before = tree_state(bare)
 
     # when run without --yes
-    code, out, _ = cli(bare, "init", "--org", "adopt")
+    code, out, _ = run_cli(bare, "init", "--org", "adopt")
 
     # then it says what it found and would write, and the tree is as it was
     assert code == 0
@@ -144,7 +136,7 @@ def test_init_refuses_what_it_cannot_append_and_writes_nothing(bare: Path) -> No
     before = tree_state(bare)
 
     # when init is asked to write
-    code, out, err = cli(bare, "init", "--yes")
+    code, out, err = run_cli(bare, "init", "--yes")
 
     # then it refuses (exit 1) and nothing changed
     assert (code, out) == (1, "")
@@ -172,10 +164,10 @@ def test_init_then_check_add_plan_version_and_ship(
 ) -> None:
     # when init writes, and runs again
     # (org acme: the session's devpi lets only root and acme create indexes)
-    code, out, _ = cli(bare, "init", "--yes", "--org", "acme")
+    code, out, _ = run_cli(bare, "init", "--yes", "--org", "acme")
     assert code == 0, out
     written = tree_state(bare)
-    again = cli(bare, "init", "--yes", "--org", "acme")
+    again = run_cli(bare, "init", "--yes", "--org", "acme")
 
     # then the second run has nothing to do, and what it wrote is valid configuration
     assert again[0] == 0 and again[1].splitlines()[-1] == (
@@ -200,24 +192,24 @@ def test_init_then_check_add_plan_version_and_ship(
     commit_all(bare, "adopt monorel")
 
     # when every rule checks it
-    code, out, _ = cli(bare, "check")
+    code, out, _ = run_cli(bare, "check")
     # then it is clean: the set-up itself releases nothing
     assert code == 0, out
     assert (
-        cli(bare, "plan")[1]
+        run_cli(bare, "plan")[1]
         .splitlines()[0]
         .endswith("changed, skip fragments only -> not released")
     )
 
     # when a feature is added, planned and released
-    assert cli(bare, "add", "people-app", "feature", "People have nicknames.")[0] == 0
+    assert run_cli(bare, "add", "people-app", "feature", "People have nicknames.")[0] == 0
     commit_all(bare, "nicknames")
-    code, plan, _ = cli(bare, "plan")
+    code, plan, _ = run_cli(bare, "plan")
     assert code == 0
     assert plan.splitlines()[0] == (
         "people-app 1.0.0 -> 1.1.0 (minor: fragments), tag people-app-v1.1.0"
     )
-    code, out, err = cli(bare, "version", "--yes")
+    code, out, err = run_cli(bare, "version", "--yes")
 
     # then the release is tagged, the changelog has the section, the skip fragment is gone
     assert code == 0, err

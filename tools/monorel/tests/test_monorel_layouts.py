@@ -4,14 +4,11 @@ silent "none"."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import pytest
 from monorel import workspace
-from monorel.cli import main
-from monorel_check_support import copy_workspace, run_check
+from monorel_check_support import copy_workspace, run_check, run_cli
 from monorel_layouts import HATCH, LAYOUTS, SETUPTOOLS, LayoutSpec, add_member, layout_workspace
 from monorel_workspaces import commit_all, git, write
 
@@ -20,13 +17,6 @@ from monorel_workspaces import commit_all, git, write
 def layouts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every layout of ``LAYOUTS`` in one workspace (the setup.py member is built once)."""
     return layout_workspace(tmp_path_factory.mktemp("layouts") / "ws", list(LAYOUTS.values()))
-
-
-def cli(root: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--root", str(root), *args])
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -110,7 +100,7 @@ def test_semver_sees_a_breaking_change_of_a_src_layout_setuptools_member(tmp_pat
     commit_all(root, "remove hello")
 
     # when the verdict is asked for
-    code, out, _ = cli(root, "semver", "st-src")
+    code, out, _ = run_cli(root, "semver", "st-src")
 
     # then it is a major with the evidence, not "none"
     assert code == 0
@@ -164,7 +154,7 @@ def test_a_member_monorel_cannot_read_is_exit_2_naming_it(
     root = layout_workspace(tmp_path / "ws", [LAYOUTS["setuptools-src"], spec])
 
     # when any command runs
-    exit_code, out, err = cli(root, "check", "--rule", "imports")
+    exit_code, out, err = run_cli(root, "check", "--rule", "imports")
 
     # then it stops with the member named and a fix, having checked nothing
     assert (exit_code, out) == (2, "")
@@ -178,7 +168,7 @@ def test_a_dynamic_version_is_refused_with_a_fix_that_makes_sense(tmp_path: Path
     root = layout_workspace(tmp_path / "ws", [spec])
 
     # when monorel reads it / then it says why it cannot and what to do
-    code, _, err = cli(root, "plan")
+    code, _, err = run_cli(root, "plan")
     assert code == 2
     assert err == (
         "error[MR087]: packages/dyn-app/pyproject.toml: [project] version is computed "
@@ -210,7 +200,7 @@ def test_a_missing_public_module_is_exit_2_naming_the_member(tmp_path: Path) -> 
     )
 
     # when checked
-    code, out, err = cli(root, "check", "--rule", "imports")
+    code, out, err = run_cli(root, "check", "--rule", "imports")
 
     # then it refuses before any rule ran, naming both members and the files it looked for
     assert (code, out) == (2, "")
@@ -267,14 +257,14 @@ def test_configuration_is_validated_by_type(
     )
 
     # when any command runs / then exit 2 names the key and what it expects, nothing else ran
-    assert cli(root, "check") == (2, "", f"error[MR084]: {message}\n  fix: {fix}\n")
+    assert run_cli(root, "check") == (2, "", f"error[MR084]: {message}\n  fix: {fix}\n")
 
 
 def test_import_packages_names_what_no_backend_configuration_says(tmp_path: Path) -> None:
     # given a member without a build backend whose package is not where conventions look
     spec = LayoutSpec("odd-app", "", {"weird/place/odd_core/__init__.py": ""})
     root = layout_workspace(tmp_path / "ws", [spec])
-    code, _, err = cli(root, "check", "--rule", "imports")
+    code, _, err = run_cli(root, "check", "--rule", "imports")
     assert code == 2 and err.startswith("error[MR082]: odd-app: cannot find its import packages")
 
     # when it is named in [tool.monorel.packages]

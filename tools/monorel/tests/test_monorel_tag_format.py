@@ -3,27 +3,18 @@ that read the tags back, and release.yml's tag resolver (`monorel tag`, release_
 
 from __future__ import annotations
 
-import contextlib
-import io
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from monorel import planning, workspace
-from monorel.cli import main
 from monorel.tags import TagFormat, parse_format
+from monorel_check_support import run_cli
 from monorel_release_support import ROOT, git_out
 from monorel_workspaces import commit_all, sample_members, write, write_workspace
 
 RESOLVER = ROOT / ".github" / "scripts" / "release_tag.py"
-
-
-def cli(root: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--root", str(root), *args])
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +28,7 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     write(root / "packages/people-app/changelog.d/+nick.feature.md", "People have nicknames.\n")
     commit_all(root, "a feature")
-    code, _, err = cli(root, "version", "--yes")
+    code, _, err = run_cli(root, "version", "--yes")
     assert code == 0, err
     return root
 
@@ -54,7 +45,7 @@ def test_version_tags_with_the_configured_format_and_reads_the_tags_back(release
 
 def test_the_tag_resolver_reads_the_configured_format(released: Path) -> None:
     # when release.yml's resolver (monorel tag, and the script it calls) reads the tag
-    code, out, _ = cli(released, "tag", "resolve", "people-app@1.1.0")
+    code, out, _ = run_cli(released, "tag", "resolve", "people-app@1.1.0")
     script = subprocess.run(
         [sys.executable, str(RESOLVER), "resolve", "people-app@1.1.0"],
         cwd=released,
@@ -67,14 +58,14 @@ def test_the_tag_resolver_reads_the_configured_format(released: Path) -> None:
     expected = "package=people-app\nversion=1.1.0\nprerelease=false\n"
     assert (code, out) == (0, expected)
     assert (script.returncode, script.stdout) == (0, expected)
-    assert cli(released, "tag", "glob") == (0, "*@*\n", "")
-    code, notes, _ = cli(released, "tag", "notes", "people-app@1.1.0")
+    assert run_cli(released, "tag", "glob") == (0, "*@*\n", "")
+    code, notes, _ = run_cli(released, "tag", "notes", "people-app@1.1.0")
     assert (code, notes) == (0, "## Feature\n\n- People have nicknames.\n")
 
 
 def test_a_tag_in_another_format_is_refused(released: Path) -> None:
     # when the default format's tag is pushed to a workspace that uses another
-    code, out, err = cli(released, "tag", "resolve", "people-app-v1.1.0")
+    code, out, err = run_cli(released, "tag", "resolve", "people-app-v1.1.0")
 
     # then it is refused (exit 1) and prints nothing the later steps could use
     assert (code, out) == (1, "")
