@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from packaging.utils import canonicalize_name
+
 from monorel import bumps, tags
 from monorel.adapters import grimp_
 from monorel.checks.django_apps import discover
@@ -202,8 +204,7 @@ def _host_settings(member: Member) -> str | None:
 
 def _imported_modules(ws: Workspace, library: Member) -> tuple[str, ...]:
     """The modules of ``library`` other members import today (``models``, ``utils``)."""
-    packages = {p.name: p.path for m in ws.members.values() for p in m.import_packages}
-    found = grimp_.direct_imports({n: p for n, p in packages.items() if p.exists()})
+    found = grimp_.direct_imports(ws.import_package_paths())
     if isinstance(found, grimp_.UnparsableModule):
         return ()
     used = set()
@@ -276,8 +277,6 @@ def _root_config(
 
 
 def _key_spelled(table: dict, name: str) -> bool:
-    from packaging.utils import canonicalize_name
-
     return any(canonicalize_name(k) == name for k in table)
 
 

@@ -149,13 +149,7 @@ def build(ws: Workspace) -> Graph:
 
 def _imports(ws: Workspace) -> list[tuple[str, str, str]]:
     """(importer member, imported member, imported module) for every import across members."""
-    packages = {
-        package.name: package.path
-        for m in ws.members.values()
-        for package in m.import_packages
-        if package.path.exists()
-    }
-    found = grimp_.direct_imports(packages)
+    found = grimp_.direct_imports(ws.import_package_paths())
     if isinstance(found, grimp_.UnparsableModule):
         return []  # MR-IMPORT reports it; the violations below carry it
     result = []

@@ -205,6 +205,15 @@ class Workspace:
             "that are public (public-modules = [] for none)",
         )
 
+    def import_package_paths(self) -> dict[str, Path]:
+        """Every member's top-level packages and modules that exist: import name -> path."""
+        return {
+            package.name: package.path
+            for m in self.members.values()
+            for package in m.import_packages
+            if package.path.exists()
+        }
+
     def member_of_path(self, rel_path: str) -> Member | None:
         """The member whose directory holds ``rel_path`` (relative to the root, POSIX)."""
         best: Member | None = None

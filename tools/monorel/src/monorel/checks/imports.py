@@ -35,12 +35,7 @@ _TESTS = "__monorel_tests__"
 
 def check(ctx: CheckContext) -> list[Finding]:
     ws = ctx.ws
-    packages = {
-        package.name: package.path
-        for m in ws.members.values()
-        for package in m.import_packages
-        if package.path.exists()
-    }
+    packages = ws.import_package_paths()
     tests = {
         f"{_TESTS}{m.import_name}": m
         for m in ws.members.values()

@@ -9,6 +9,7 @@ violations, like ``monorel check``.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from monorel import graph, graph_render
@@ -35,8 +36,6 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     ws.require_public_modules()
     drawn = graph.build(ws)
     if args.format == "json":
-        import json
-
         text = json.dumps(drawn.to_json(), indent=2) + "\n"
     elif args.format == "dot":
         text = graph_render.dot(drawn) + "\n"

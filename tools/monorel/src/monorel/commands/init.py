@@ -9,6 +9,7 @@ why). Run again, it finds nothing to do.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from monorel import adoption
 from monorel.errors import EXIT_OK
@@ -67,5 +68,5 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     return EXIT_OK
 
 
-def _rel(ws: Workspace, path) -> str:  # noqa: ANN001
+def _rel(ws: Workspace, path: Path) -> str:
     return path.relative_to(ws.root).as_posix()
