@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from monorel import adoption, workspace
+from monorel import adoption, state_dir, workspace
 from monorel.cli import main
 from monorel_check_support import run_cli
 from monorel_release_support import ROOT, SharedDevpi, git_out, tree_state
@@ -227,12 +227,14 @@ def test_init_then_check_add_plan_version_and_ship(
     ]
     assert (bare / "packages/ledger-app/changelog.d/+monorel-init.skip.md").is_file()
 
-    # when shipped to the session's devpi (its state dir: acme/stable there)
+    # when shipped to the session's devpi: a state dir of its own (builds, wheelhouse), whose
+    # devpi/ is the session server's (acme/stable there)
+    state = bare.parent / "state"
+    state_dir.ensure(state)
+    (state / "devpi").symlink_to(shared_devpi.server.home, target_is_directory=True)
     pyproject = bare / "pyproject.toml"
     pyproject.write_text(
-        pyproject.read_text().replace(
-            "tag-format =", f'state-dir = "{shared_devpi.ws.state_dir}"\ntag-format =', 1
-        )
+        pyproject.read_text().replace("tag-format =", f'state-dir = "{state}"\ntag-format =', 1)
     )
     commit_all(bare, "share the devpi")
     port = shared_devpi.url.rsplit(":", 1)[1]

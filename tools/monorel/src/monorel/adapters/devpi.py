@@ -157,7 +157,10 @@ def pid_is_server(pid: int, serverdir: Path) -> bool:
     except OSError:
         return pid_alive(pid)  # no /proc: trust the pid file
     args = [a.decode(errors="replace") for a in cmdline]
-    return any("devpi-server" in a for a in args) and str(serverdir) in args
+    # the same directory however it is spelled (a state dir reached through a symlink)
+    target = serverdir.resolve()
+    paths = [Path(a).resolve() for a in args if a.startswith("/")]
+    return any("devpi-server" in a for a in args) and target in paths
 
 
 def stop_server(pid: int, *, timeout: float = 15.0) -> None:
