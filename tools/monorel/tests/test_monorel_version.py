@@ -167,3 +167,21 @@ def test_version_rolls_everything_back_when_a_late_step_fails(
     assert "rejected by hook" in err
     assert "rolled back: no commit, no tag, every file as it was" in err
     assert tree_state(breaking_ws) == before
+
+
+def test_a_refused_dry_run_exits_1_and_says_nothing_would_happen(
+    breaking_ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given the tag the release would create already exists
+    git_out(breaking_ws, "tag", "people-app-v2.0.0")
+    before = tree_state(breaking_ws)
+
+    # when
+    code = main(["--root", str(breaking_ws), "version"])
+
+    # then the refusal, and no "would ..." line after it
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "error[MR025]: release tags already exist: people-app-v2.0.0" in err
+    assert "would tag" not in out and "would change" not in out
+    assert tree_state(breaking_ws) == before

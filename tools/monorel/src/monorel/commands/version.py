@@ -27,12 +27,12 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
         return 0
     if not args.yes:
         print(render(plan))
+        versioning.preflight(ws, plan)  # a refusal now, before anything says "would"
         print("\nwould change:")
         for change in versioning.changes(ws, plan):
             print(f"  {change.path}: {change.what}")
         print("would commit: " + versioning.commit_message(ws, plan).splitlines()[0])
         print("would tag:    " + ", ".join(p.tag or "" for p in plan.releases))
-        versioning.preflight(ws, plan)  # says now if --yes would be refused
         print("\nnothing changed; run `monorel version --yes` to apply")
         return 0
     release = versioning.apply(ws, plan)
