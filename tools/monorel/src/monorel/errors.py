@@ -120,3 +120,11 @@ class SemverShortfall(MonorelError):
 
     code = "MR031"
     exit_code = EXIT_FINDINGS
+
+
+class ReleaseBreaksMember(MonorelError):
+    """A breaking change removes a public name that another workspace member still uses
+    (or whether it does cannot be told)."""
+
+    code = "MR060"
+    exit_code = EXIT_FINDINGS

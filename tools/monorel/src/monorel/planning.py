@@ -15,6 +15,10 @@ For each released member, in dependency order:
   minor"); ``monorel plan`` then exits 1 and ``monorel version`` refuses;
 - the next version: ``bumps.next_version``. Before 1.0 the version moves one place less:
   a breaking change bumps the minor, everything else the patch (0.4.2 -> 0.5.0 / 0.4.3);
+- for each breaking public-API change, the other members that use the removed or changed
+  name (``api_usage.breaks``: "breaks host: apps/host/src/host/webhooks.py:12 imports
+  webhook_payload"); a use of a name the module no longer has, or one that cannot be told,
+  is listed in ``broken``: ``monorel plan`` then exits 1 and ``monorel version`` refuses;
 - the dependents whose requirement on it must move: an exact pin (the host's
   ``accounts-app==1.0.0``) always follows the new version; a range moves only when the
   new version falls outside it (``>=1.0,<2`` -> ``>=2.0,<3`` for 2.0.0, kept for 1.1.0).
@@ -33,7 +37,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from monorel import bumps, fragments, release_points
+from monorel import api_usage, bumps, fragments, release_points
 from monorel.adapters import git
 from monorel.errors import FragmentError, UsageError
 from monorel.workspace import Member, Workspace
@@ -80,6 +84,7 @@ class PackagePlan:
     dependents: tuple[RequirementChange, ...]
     verdict: semver.Verdict | None = None  # None when nothing in the package changed
     problems: tuple[str, ...] = ()  # where the fragments ask for less than the verdict
+    breaks: tuple[api_usage.Break, ...] = ()  # members using a name a breaking change touches
 
     @property
     def releases(self) -> bool:
@@ -108,6 +113,12 @@ class Plan:
         """Every shortfall of fragments against the semver verdict, prefixed by package."""
         return [f"{p.name}: {problem}" for p in self.packages for problem in p.problems]
 
+    @property
+    def broken(self) -> list[str]:
+        """Every use, by another member, of a name a breaking change removed (or of which
+        that cannot be told), prefixed by package: the release would break the workspace."""
+        return [f"{p.name}: {b.problem}" for p in self.packages for b in p.breaks if b.problem]
+
     def requirement_changes(self) -> list[RequirementChange]:
         """Every requirement that moves, in dependency order of the released package."""
         return [c for p in self.releases for c in p.dependents if c.moves]
@@ -119,6 +130,7 @@ class Plan:
             "since": self.since,
             "order": [p.name for p in self.releases],
             "problems": self.problems,
+            "broken": self.broken,
             "packages": [_package_json(p) for p in self.packages],
         }
 
@@ -131,6 +143,7 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
         since = git.resolve(ws.root, since)
     next_versions: dict[str, str] = {}
     packages: list[PackagePlan] = []
+    usage: api_usage.UsageIndex | None = None  # read once, and only for a breaking change
     for member in ws.topological_order():
         if not member.released:
             continue
@@ -161,6 +174,10 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
 
         verdict = required_bump(ws, member, since=base) if changed else None
         problems = verdict.shortfall(declared, {f.type for f in pending}) if verdict else []
+        breaks: list[api_usage.Break] = []
+        if verdict is not None and any(e.kind.startswith("api.") for e in verdict.evidence):
+            usage = usage or api_usage.UsageIndex(ws)
+            breaks = api_usage.breaks(usage, member, verdict.evidence)
         if next_version is not None:
             next_versions[member.name] = next_version
         packages.append(
@@ -177,6 +194,7 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
                 dependents=tuple(_dependents(ws, member, next_version)),
                 verdict=verdict,
                 problems=tuple(problems),
+                breaks=tuple(breaks),
             )
         )
     return Plan(since=since, packages=tuple(packages))
@@ -296,6 +314,7 @@ def _package_json(p: PackagePlan) -> dict:
         "tag": p.tag,
         "semver": p.verdict.as_dict() if p.verdict else None,
         "problems": list(p.problems),
+        "breaks": [b.as_dict() for b in p.breaks],
         "dependents": [
             {
                 "name": c.dependent,

@@ -23,7 +23,13 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from monorel.adapters import git, towncrier, uv
-from monorel.errors import DirtyTreeError, MonorelError, ReleaseRefused, SemverShortfall
+from monorel.errors import (
+    DirtyTreeError,
+    MonorelError,
+    ReleaseBreaksMember,
+    ReleaseRefused,
+    SemverShortfall,
+)
 from monorel.planning import PackagePlan, Plan
 from monorel.workspace import Workspace
 
@@ -58,6 +64,12 @@ def preflight(ws: Workspace, plan: Plan) -> None:
         raise SemverShortfall(
             "the fragments ask for less than the changes require:\n  " + "\n  ".join(plan.problems),
             fix="add fragments of the required type (see `monorel semver PKG` for the evidence)",
+        )
+    if plan.broken:
+        raise ReleaseBreaksMember(
+            "the release would break other workspace members:\n  " + "\n  ".join(plan.broken),
+            fix="update them to the new API in the same release (or keep the names); "
+            "`monorel check --rule imports` lists every use",
         )
     taken = [p.tag for p in plan.releases if p.tag and git.tags(ws.root, p.tag)]
     if taken:

@@ -28,8 +28,9 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
         print(json.dumps(plan.to_json(), indent=2))
     else:
         print(render(plan))
-    # fragments that ask for less than the semver verdict make the plan unreleasable
-    return EXIT_FINDINGS if plan.problems else EXIT_OK
+    # fragments that ask for less than the semver verdict, or a change that breaks another
+    # member, make the plan unreleasable
+    return EXIT_FINDINGS if plan.problems or plan.broken else EXIT_OK
 
 
 def render(plan: planning.Plan) -> str:
@@ -58,10 +59,19 @@ def render(plan: planning.Plan) -> str:
             lines.append(f"  {c.dependent}: {c.old} {action}")
         if p.verdict is not None and p.verdict.evidence:
             lines.append(f"  semver: {p.verdict.bump} required")
-            lines.extend(f"    {item.summary}" for item in p.verdict.evidence)
+            for item in p.verdict.evidence:
+                lines.append(f"    {item.summary}")
+                lines.extend(f"      {b.summary}" for b in p.breaks if b.change == item.subject)
         lines.extend(f"  PROBLEM {problem}" for problem in p.problems)
+        lines.extend(f"  PROBLEM {b.problem}" for b in p.breaks if b.problem)
     order = ", ".join(p.name for p in plan.releases) or "none"
     lines.append(f"release order: {order}")
+    if plan.broken:
+        lines.append(
+            f"refused: {len(plan.broken)} use(s) by other members of names the release "
+            "removes (update them in the same release; `monorel check --rule imports` lists "
+            "every use)"
+        )
     if plan.problems:
         lines.append(
             f"refused: {len(plan.problems)} problem(s): the fragments ask for less than "
