@@ -282,7 +282,8 @@ def test_re_exports_and_names_without_all_are_public(ws: Path) -> None:
     write(ws / PEOPLE / "api.py", "def display_name(name):\n    return name\n\n_hidden = 1\n")
     write(
         ws / SHOP / "more.py",
-        "from ledger_app.api import entry_label\nfrom people_app.api import display_name, _hidden\n",
+        "from ledger_app.api import entry_label\n"
+        "from people_app.api import display_name, _hidden\n",
     )
     # when / then the re-export and the public name pass; the _private one does not
     assert _name_findings(ws) == [

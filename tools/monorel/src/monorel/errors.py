@@ -128,3 +128,26 @@ class ReleaseBreaksMember(MonorelError):
 
     code = "MR060"
     exit_code = EXIT_FINDINGS
+
+
+class ReleaseInProgress(MonorelError):
+    """Another process holds the release lock of this repository."""
+
+    code = "MR061"
+    exit_code = EXIT_FINDINGS
+
+
+class PartialRelease(MonorelError):
+    """An earlier release was interrupted (a release commit without all of its tags, tags on
+    a commit no branch holds, a working tree left half-written) and cannot be completed as
+    things stand: the message names what is left and the fix what to do."""
+
+    code = "MR062"
+    exit_code = EXIT_FINDINGS
+
+
+class ReleaseInterrupted(MonorelError):
+    """SIGINT, SIGTERM or SIGHUP arrived before the release was published: rolled back."""
+
+    code = "MR063"
+    exit_code = EXIT_FINDINGS
