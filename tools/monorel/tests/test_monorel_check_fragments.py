@@ -240,7 +240,9 @@ def test_fragments_must_be_regular_utf8_files_and_links_are_never_read(
     invalid = "invalid fragment of people-app: "
     link = "a symbolic link (fragments must be regular files; monorel does not read through links)"
     assert run.code == 1
-    assert [(f["path"].removeprefix(f"{PEOPLE}/changelog.d/"), f["message"]) for f in run.findings] == [
+    assert [
+        (f["path"].removeprefix(f"{PEOPLE}/changelog.d/"), f["message"]) for f in run.findings
+    ] == [
         ("+creds.misc.md", invalid + link),
         ("+huge.doc.md", invalid + "65537 bytes, more than a fragment may hold (64 KiB)"),
         ("+latin1.bugfix.md", invalid + "not UTF-8 text (byte 3: b'\\xe9')"),
@@ -299,3 +301,24 @@ def test_version_refuses_bad_fragments_and_changes_nothing(
         assert f"{PEOPLE}/changelog.d/{name}: " in err
     assert "hunter2" not in out + err
     assert tree_state(ws) == before
+
+
+def test_a_tree_that_releases_needs_no_fragment(ws: Path) -> None:
+    # given what a release commit holds: people-app's api changed, its version moved to 1.1.0
+    # with a 1.1.0 changelog section and its fragment consumed, and the host pin moved
+    _touch_api(ws)
+    pyproject = ws / PEOPLE / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('version = "1.0.0"', 'version = "1.1.0"'))
+    changelog = ws / PEOPLE / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text() + "\n# people-app 1.1.0 (2026-12-01)\n\n- X.\n")
+    shop = ws / "apps/shop/pyproject.toml"
+    shop.write_text(shop.read_text().replace("people-app==1.0.0", "people-app==1.1.0"))
+    # when
+    run = run_check(ws, "--rule", "fragments")
+    # then neither the release nor the pin it moved asks for a fragment
+    assert (run.code, run.findings) == (0, [])
+    # but a pin to a version the tree does not hold is a change of the host's own
+    shop.write_text(shop.read_text().replace("people-app==1.1.0", "people-app==1.2.0"))
+    assert [f["path"] for f in run_check(ws, "--rule", "fragments").findings] == [
+        "apps/shop/changelog.d"
+    ]
