@@ -11,9 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from packaging.version import InvalidVersion, Version
+
 # a reST section underline: one punctuation character, three times or more
 _UNDERLINE = re.compile(r"([=\-~^*+])\1{2,}\s*")
 _MARKDOWN = re.compile(r"^(#{1,6})\s")
+# a version as a word of a heading: at least two numbers (a date's "2026-01-31" is not)
+_VERSION = re.compile(r"(?<![\w.])(\d+(?:\.\d+)+(?:(?:a|b|rc)\d+)?)(?![\w.])")
 
 
 def has_section(text: str | None, version: str) -> bool:
@@ -36,6 +40,20 @@ def remove_sections(text: str, named: Callable[[str], bool]) -> str:
         stop = next((h[2] for h in headings[index + 1 :] if h[1] <= level), len(lines))
         drop.update(range(start, stop))
     return "".join(line for number, line in enumerate(lines) if number not in drop)
+
+
+def without_open_prereleases(text: str) -> str:
+    """``text`` without the sections of pre-releases newer than its newest final version:
+    the sections of a pre-release series whose fragments are still to be consumed."""
+    named = [v for title, *_ in _headings(text.splitlines()) for v in _VERSION.findall(title)]
+    versions = [v for v in map(_parse, named) if v is not None]
+    finals = [v for v in versions if not v.is_prerelease]
+    newest = max(finals, default=None)
+    open_ = {str(v) for v in versions if v.is_prerelease and (newest is None or v > newest)}
+    if not open_:
+        return text
+    pattern = "|".join(re.escape(v) for v in sorted(open_, key=len, reverse=True))
+    return remove_sections(text, version_pattern(f"(?:{pattern})"))
 
 
 def version_pattern(pattern: str) -> Callable[[str], bool]:
@@ -68,3 +86,10 @@ def _headings(lines: list[str]) -> list[tuple[str, int, int, int]]:
                 underlines.append(char)
             found.append((line, underlines.index(char) + 1, number, number + 1))
     return found
+
+
+def _parse(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None

@@ -151,3 +151,11 @@ class ReleaseInterrupted(MonorelError):
 
     code = "MR063"
     exit_code = EXIT_FINDINGS
+
+
+class PreReleaseRefused(MonorelError):
+    """A pre-release cannot follow the package's current version as asked (an earlier kind
+    within the same series, or nothing to release)."""
+
+    code = "MR064"
+    exit_code = EXIT_FINDINGS

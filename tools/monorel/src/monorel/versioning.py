@@ -26,7 +26,8 @@ import tomlkit
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from monorel import release_commit
+from monorel import bumps, release_commit
+from monorel import changelog as changelog_text
 from monorel.adapters import git, towncrier, uv
 from monorel.errors import (
     DirtyTreeError,
@@ -105,12 +106,17 @@ def changes(ws: Workspace, plan: Plan) -> list[FileChange]:
             out.append(
                 FileChange(_rel(ws, member.changelog_dir / DEPENDENCY_FRAGMENT), "new fragment")
             )
+        assert p.next_version is not None
         out.append(
             FileChange(
                 _rel(ws, member.changelog_file),
                 f"## {p.next_version} section from {len(p.fragments)} fragment(s) "
                 + ("+ dependency note " if "dependency" in p.reasons else "")
-                + "(fragments removed)",
+                + (
+                    "(fragments kept for the final)"
+                    if bumps.is_prerelease(p.next_version)
+                    else "(fragments removed)"
+                ),
             )
         )
     out.append(FileChange("uv.lock", "refreshed (uv lock)"))
@@ -250,16 +256,28 @@ def _write_dependency_fragments(ws: Workspace, plan: Plan, stage: Staging) -> No
 
 
 def _write_changelogs(ws: Workspace, plan: Plan, stage: Staging) -> None:
-    """towncrier's section per released package; the fragments are consumed."""
+    """towncrier's section per released package.
+
+    A pre-release series keeps its fragments until the final: each pre-release replaces
+    the series' earlier pre-release sections with one built from all of them (``--keep``),
+    and the final replaces them with its own section and consumes the fragments.
+    """
     for p in plan.releases:
         member = ws.member(p.name)
         assert p.next_version is not None
+        changelog = stage.place(ws.root, member.changelog_file)
+        if changelog.is_file():
+            text = changelog.read_text(encoding="utf-8")
+            kept = changelog_text.without_open_prereleases(text)
+            if kept != text:
+                changelog.write_text(kept, encoding="utf-8")
         towncrier.build(
             stage.workspace_root,
             member_dir=stage.place(ws.root, member.path),
             config=stage.place(ws.root, member.pyproject),
             name=member.name,
             version=p.next_version,
+            keep=bumps.is_prerelease(p.next_version),
         )
 
 

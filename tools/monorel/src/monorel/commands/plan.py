@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from monorel import planning
+from monorel import bumps, planning
 from monorel.errors import EXIT_FINDINGS, EXIT_OK
 from monorel.workspace import Workspace
 
@@ -20,10 +20,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="compare with REF instead of each package's release point (tag or history)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_pre_argument(parser)
+
+
+def add_pre_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pre",
+        choices=bumps.PRE_KINDS,
+        default=None,
+        help="plan pre-releases of this kind (1.5.0rc1, then rc2; without --pre a "
+        "pre-release series is finalised: 1.5.0)",
+    )
 
 
 def run(args: argparse.Namespace, ws: Workspace) -> int:
-    plan = planning.compute(ws, since=args.since)
+    plan = planning.compute(ws, since=args.since, pre=args.pre)
     if args.format == "json":
         print(json.dumps(plan.to_json(), indent=2))
     else:

@@ -7,7 +7,7 @@ import argparse
 
 from monorel import planning, release_lock, release_recovery, versioning
 from monorel.adapters import git
-from monorel.commands.plan import render
+from monorel.commands.plan import add_pre_argument, render
 from monorel.errors import UsageError
 from monorel.workspace import Workspace
 
@@ -20,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="apply it (without --yes: show the plan and what would change, change nothing)",
     )
+    add_pre_argument(parser)
     parser.add_argument(
         "--branch",
         metavar="NAME",
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
 
 
 def _release(args: argparse.Namespace, ws: Workspace) -> int:
-    plan = planning.compute(ws)
+    plan = planning.compute(ws, pre=args.pre)
     if not plan.releases:
         print(render(plan))
         print("nothing to release")
