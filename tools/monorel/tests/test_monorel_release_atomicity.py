@@ -14,12 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from monorel.cli import main
 from monorel_release_faults import fake_uv, install_hooks, run_version, start_version, stop_all
 from monorel_release_support import git_out, tree_state
 from monorel_workspaces import GIT_ENV, commit_all, sample_members, write, write_workspace
 
 ROLLED_BACK = "rolled back: no commit, no tag, every file as it was"
+REPO = Path(__file__).resolve().parents[3]
+PRE_COMMIT = REPO / ".pre-commit-config.yaml"
 PEOPLE = "packages/people-app"
 
 
@@ -295,22 +298,34 @@ def test_tags_on_an_orphaned_commit_are_named_never_released_over(
     assert tree_state(root) == before
 
 
-def test_the_release_commit_passes_a_pre_commit_hook_running_monorel_check(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_the_release_commit_passes_the_repositorys_own_pre_commit_hook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given the hook entry of .pre-commit-config.yaml's monorel-check, run as the git hook
-    # (with this interpreter's monorel), and a breaking change that consumes fragments
-    root = write_workspace(tmp_path / "ws", sample_members())
-    write(root / PEOPLE / "changelog.d/+big.breaking.md", "Big.\n")
-    commit_all(root, "people-app: breaking")
-    hook = root / ".git/hooks/pre-commit"
-    hook.write_text(f"#!/bin/sh\nexec {sys.executable} -m monorel check\n")
+    # given a clone of this repository with a billing-app fix pending, and the entry of
+    # .pre-commit-config.yaml's monorel-check hook installed as its git pre-commit hook
+    # (run by uv in this environment: the hook's `uv run` must not build a second one)
+    entry = next(
+        hook["entry"]
+        for repo in yaml.safe_load(PRE_COMMIT.read_text())["repos"]
+        for hook in repo["hooks"]
+        if hook["id"] == "monorel-check"
+    )
+    clone = tmp_path / "clone"
+    git_out(tmp_path, "clone", "-q", "--no-checkout", str(REPO), str(clone))
+    git_out(clone, "checkout", "-q", "-B", "main", git_out(REPO, "rev-parse", "HEAD").strip())
+    write(clone / "packages/billing-app/changelog.d/+hook.bugfix.md", "Passes the hook.\n")
+    start = commit_all(clone, "billing-app: a fix")
+    hook = clone / ".git/hooks/pre-commit"
+    hook.write_text(f"#!/bin/sh\nexec {entry}\n")
     hook.chmod(0o755)
-    start = git_out(root, "rev-parse", "HEAD").strip()
+    monkeypatch.setenv("UV_PROJECT_ENVIRONMENT", sys.prefix)
+    monkeypatch.setenv("UV_NO_SYNC", "1")
 
     # when
-    code, output = _version(root, capsys, "--yes")
+    code, output = _version(clone, capsys, "--yes")
 
-    # then the hook judged the release commit and let it through
+    # then the hook's `monorel check` judged the release commit and let it through
     assert code == 0, output
-    _released(root, start, ["ledger-app-v1.0.1", "people-app-v2.0.0"])
+    assert entry == "uv run --locked monorel check"
+    _released(clone, start, ["billing-app-v1.3.1"])
+    assert git_out(clone, "show", "HEAD:apps/host/pyproject.toml").count("billing-app==1.3.1") == 1

@@ -1,4 +1,5 @@
-"""`monorel plan [--since REF] [--format json]`: what a release would do, offline."""
+"""`monorel plan [--since REF] [--pre a|b|rc] [--format text|json|markdown]`: what a release
+would do, offline. Markdown is the body of the release pull request."""
 
 from __future__ import annotations
 
@@ -19,7 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="compare with REF instead of each package's release point (tag or history)",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="markdown: the release pull request's body",
+    )
     add_pre_argument(parser)
 
 
@@ -37,6 +43,8 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     plan = planning.compute(ws, since=args.since, pre=args.pre)
     if args.format == "json":
         print(json.dumps(plan.to_json(), indent=2))
+    elif args.format == "markdown":
+        print(render_markdown(plan))
     else:
         print(render(plan))
     # fragments that ask for less than the semver verdict, or a change that breaks another
@@ -89,4 +97,41 @@ def render(plan: planning.Plan) -> str:
             "the changes require (add fragments of the required type; `monorel semver PKG` "
             "shows the evidence)"
         )
+    return "\n".join(lines)
+
+
+def render_markdown(plan: planning.Plan) -> str:
+    """The plan as Markdown: a table of the releases, then each package's reasons."""
+    if not plan.releases:
+        return "Nothing to release: no package has pending changelog fragments."
+    lines = [
+        "## Release plan",
+        "",
+        "| package | version | bump | tag |",
+        "|---|---|---|---|",
+    ]
+    for p in plan.releases:
+        lines.append(
+            f"| {p.name} | {p.current_version} → **{p.next_version}** | "
+            f"{p.bump} ({', '.join(p.reasons)}) | `{p.tag}` |"
+        )
+    for p in plan.packages:
+        title = f"{p.name} {p.next_version}" if p.releases else f"{p.name} (not released)"
+        lines += ["", f"### {title}", ""]
+        lines += [f"- fragment `{f.type}`: `{f.path}`" for f in p.fragments]
+        for c in p.dependents:
+            moved = f"→ `{c.new}`" if c.moves else "(kept: admits the new version)"
+            lines.append(f"- {c.dependent}: `{c.old}` {moved}")
+        if p.verdict is not None and p.verdict.evidence:
+            lines.append(f"- semver: **{p.verdict.bump}** required")
+            for item in p.verdict.evidence:
+                lines.append(f"  - {item.summary}")
+                lines += [f"    - {b.summary}" for b in p.breaks if b.change == item.subject]
+        lines += [f"- :x: {problem}" for problem in p.problems]
+        lines += [f"- :x: {b.problem}" for b in p.breaks if b.problem]
+    lines += [
+        "",
+        "Merging this pull request tags every released package at the merge commit "
+        "(`monorel tag`) and releases it (`release.yml`).",
+    ]
     return "\n".join(lines)
