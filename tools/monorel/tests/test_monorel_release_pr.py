@@ -66,6 +66,15 @@ def test_the_release_branch_holds_exactly_what_version_commits(
     assert f"committed {git_out(pending, 'rev-parse', BRANCH)[:12]} on {BRANCH}: " in output
     assert "no tags made: `monorel tag` makes them once the commit is on its branch" in output
 
+    # and the release pull request passes the pull-request check of ci.yml (its fragments
+    # were consumed by the release it is)
+    git_out(pending, "checkout", "-q", BRANCH)
+    assert _run(pending, capsys, "check", "--rule", "fragments", "--since", "main") == (
+        0,
+        "monorel check: clean (3 members; fragments)\n",
+    )
+    git_out(pending, "checkout", "-q", "main")
+
     # when main moves on and the workflow runs again, the branch is made again on top
     write(pending / "packages/ledger-app/changelog.d/+doc.doc.md", "Docs.\n")
     new_base = commit_all(pending, "ledger-app: docs")
@@ -135,4 +144,25 @@ def test_the_release_pull_request_body_is_the_plan_as_markdown(
     assert body.endswith(
         "Merging this pull request tags every released package at the merge commit "
         "(`monorel tag`) and releases it (`release.yml`).\n"
+    )
+
+
+def test_a_shallow_clone_cannot_tell_what_head_releases(
+    pending: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given the merged release in a clone without HEAD's parent
+    assert _run(pending, capsys, "version", "--yes", "--branch", BRANCH, "--no-tag")[0] == 0
+    git_out(pending, "merge", "-q", "--no-ff", "-m", "Merge pull request #12", BRANCH)
+    shallow = tmp_path / "shallow"
+    git_out(tmp_path, "clone", "-q", "--depth", "1", f"file://{pending}", str(shallow))
+
+    # when / then exit 2 naming the cause, never "nothing to tag"
+    code, output = _run(shallow, capsys, "tag")
+    head = git_out(shallow, "rev-parse", "HEAD").strip()
+    assert (code, output) == (
+        2,
+        f"error[MR065]: what {head[:12]} releases cannot be told: its parent is not in this "
+        "clone (a shallow clone)\n"
+        "  fix: fetch its parent too (git fetch --deepen=1, or actions/checkout with "
+        "fetch-depth: 0)\n",
     )

@@ -159,3 +159,10 @@ class PreReleaseRefused(MonorelError):
 
     code = "MR064"
     exit_code = EXIT_FINDINGS
+
+
+class ReleaseHistoryMissing(MonorelError):
+    """What a commit releases cannot be told: its parent is not in this (shallow) clone."""
+
+    code = "MR065"
+    exit_code = EXIT_USAGE

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from monorel import release_points
 from monorel.adapters import git
 from monorel.changelog import has_section
-from monorel.errors import ReleaseRefused
+from monorel.errors import ReleaseHistoryMissing, ReleaseRefused
 from monorel.workspace import Member, Workspace
 
 
@@ -34,6 +34,13 @@ class ReleaseTag:
 def released_at(ws: Workspace, commit: str) -> list[ReleaseTag]:
     """The members ``commit`` releases, in dependency order, with their tags' state."""
     parent = git.first_parent(ws.root, commit)
+    if parent is None and git.recorded_parents(ws.root, commit):
+        raise ReleaseHistoryMissing(
+            f"what {commit[:12]} releases cannot be told: its parent is not in this clone "
+            "(a shallow clone)",
+            fix="fetch its parent too (git fetch --deepen=1, or actions/checkout with "
+            "fetch-depth: 0)",
+        )
     if parent is None:
         return []  # a root commit brings a project in; it releases nothing
     found: list[ReleaseTag] = []

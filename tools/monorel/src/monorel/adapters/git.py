@@ -363,6 +363,13 @@ def hash_file(root: Path, path: Path) -> str:
     return _git(root, "hash-object", "--", str(path)).strip()
 
 
+def recorded_parents(root: Path, commit: str) -> list[str]:
+    """The parents the commit object names, whether or not this clone has them."""
+    text = _git(root, "cat-file", "commit", commit)
+    head = text.split("\n\n", 1)[0]
+    return [line.split()[1] for line in head.splitlines() if line.startswith("parent ")]
+
+
 def first_parent(root: Path, commit: str) -> str | None:
     try:
         return _git(root, "rev-parse", "--verify", "--quiet", f"{commit}^1").strip() or None

@@ -1,4 +1,4 @@
-"""`monorel tag [--format text|json]`: create the tags of the release commit at HEAD.
+"""`monorel tag [create] [--format text|json]`: create the tags of the release commit at HEAD.
 
 For the release pipeline: after the release pull request (``monorel version --branch NAME
 --no-tag``) is merged, HEAD releases the packages whose versions it changed, and this
@@ -23,6 +23,13 @@ HELP = "create the tags of the release commit at HEAD (idempotent, all in one st
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=("create",),
+        default="create",
+        help="create (the default): make the missing tags of the release commit at HEAD",
+    )
     parser.add_argument(
         "--format",
         choices=("text", "json"),
