@@ -139,6 +139,14 @@ def start_version(
     return run
 
 
+def crash_at(root: Path, faults: Path, point: str) -> None:
+    """Start ``version --yes``, wait until it is at ``point``, and crash it there."""
+    run = start_version(root, faults, "--yes", at=point)
+    run.wait_at(point)
+    run.crash()
+    run.finish()
+
+
 def run_version(root: Path, faults: Path, *args: str) -> tuple[int, str]:
     """A run that waits nowhere, to its end."""
     return start_version(root, faults, *args).finish()

@@ -249,16 +249,26 @@ def test_plan_is_deterministic_and_text_says_nothing_to_release(
     )
 
 
+def _api_change(
+    tmp_path: Path, members: list[MemberSpec], api: str, fragment: tuple[str, str]
+) -> Path:
+    """The workspace of ``members``, then a commit with people-app's new ``api`` source and
+    a fragment (name, text)."""
+    root = write_workspace(tmp_path / "ws", members)
+    write(root / "packages/people-app/src/people_app/api.py", api)
+    write(root / "packages/people-app/changelog.d" / fragment[0], fragment[1])
+    commit_all(root, "people-app: api change")
+    return root
+
+
 def _api_removal_with_feature_fragment(tmp_path: Path) -> Path:
     """people-app drops display_name from api.py, but its fragment only claims a feature."""
-    root = write_workspace(tmp_path / "ws", sample_members())
-    write(
-        root / "packages/people-app/src/people_app/api.py",
+    return _api_change(
+        tmp_path,
+        sample_members(),
         '"""Public API of people_app."""\n\n__all__: list[str] = []\n',
+        ("+slim.feature.md", "A slimmer API.\n"),
     )
-    write(root / "packages/people-app/changelog.d/+slim.feature.md", "A slimmer API.\n")
-    commit_all(root, "drop display_name")
-    return root
 
 
 def test_plan_fails_when_fragments_ask_for_less_than_the_semver_verdict(
@@ -309,14 +319,12 @@ def _breaking_api_change(tmp_path: Path) -> Path:
         "def greet(name):\n    return name\n"
     )
     shop.modules["greeting.py"] = 'from people_app import api\n\n\nWELCOME = api.greet("you")\n'
-    root = write_workspace(tmp_path / "ws", members)
-    write(
-        root / "packages/people-app/src/people_app/api.py",
+    return _api_change(
+        tmp_path,
+        members,
         '__all__ = ["greet"]\n\n\ndef greet(name, loud):\n    return name\n',
+        ("+slim.breaking.md", "display_name is gone.\n"),
     )
-    write(root / "packages/people-app/changelog.d/+slim.breaking.md", "display_name is gone.\n")
-    commit_all(root, "people-app: breaking api change")
-    return root
 
 
 def test_plan_lists_the_members_each_breaking_change_breaks(

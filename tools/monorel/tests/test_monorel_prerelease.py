@@ -12,7 +12,7 @@ from monorel import bumps, planning
 from monorel.cli import main
 from monorel.errors import PreReleaseRefused
 from monorel_release_support import git_out, load, tree_state
-from monorel_workspaces import GIT_ENV, commit_all, sample_members, write, write_workspace
+from monorel_workspaces import commit_all, sample_members, write, write_workspace
 from packaging.requirements import Requirement
 
 PEOPLE = "packages/people-app"
@@ -51,10 +51,7 @@ def test_a_series_never_goes_back_to_an_earlier_kind() -> None:
     assert raised.value.fix == "release 1.5.0rc2 (--pre rc), a later kind, or the final"
 
 
-@pytest.fixture(autouse=True)
-def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in GIT_ENV.items():
-        monkeypatch.setenv(key, value)
+pytestmark = pytest.mark.usefixtures("git_identity")
 
 
 def _project(root: Path, member_dir: str) -> dict:

@@ -16,9 +16,16 @@ from pathlib import Path
 import pytest
 import yaml
 from monorel.cli import main
-from monorel_release_faults import fake_uv, install_hooks, run_version, start_version, stop_all
+from monorel_release_faults import (
+    crash_at,
+    fake_uv,
+    install_hooks,
+    run_version,
+    start_version,
+    stop_all,
+)
 from monorel_release_support import git_out, tree_state
-from monorel_workspaces import GIT_ENV, commit_all, sample_members, write, write_workspace
+from monorel_workspaces import commit_all, sample_members, write, write_workspace
 
 ROLLED_BACK = "rolled back: no commit, no tag, every file as it was"
 REPO = Path(__file__).resolve().parents[3]
@@ -32,10 +39,11 @@ def _stop_runs() -> Iterator[None]:
     stop_all()
 
 
+pytestmark = pytest.mark.usefixtures("git_identity")
+
+
 @pytest.fixture(autouse=True)
-def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for key, value in GIT_ENV.items():
-        monkeypatch.setenv(key, value)
+def _no_fault_point(monkeypatch: pytest.MonkeyPatch) -> None:
     # in-process runs wait at no fault point
     monkeypatch.setenv("MONOREL_FAULT_AT", "")
 
@@ -94,10 +102,7 @@ def test_signals_and_a_crash_before_publishing_leave_no_release(tmp_path: Path) 
         assert git_out(root, "worktree", "list").count("\n") == 1
 
     # when a run is killed (with all its processes) in the pre-commit hook
-    run = start_version(root, tmp_path / "faults", "--yes", at="pre-commit")
-    run.wait_at("pre-commit")
-    run.crash()
-    run.finish()
+    crash_at(root, tmp_path / "faults", "pre-commit")
 
     # then nothing was released either; only the staging worktree is left registered
     assert tree_state(root) == before
@@ -136,10 +141,7 @@ def test_a_crash_after_the_refs_moved_is_finished_by_the_rerun(
     # given a release killed right after its ref transaction committed
     root = _workspace(tmp_path)
     start = git_out(root, "rev-parse", "HEAD").strip()
-    run = start_version(root, tmp_path / "faults", "--yes", at="committed")
-    run.wait_at("committed")
-    run.crash()
-    run.finish()
+    crash_at(root, tmp_path / "faults", "committed")
     release = git_out(root, "rev-parse", "HEAD").strip()
     label = f"{release[:12]} (people-app-v1.0.1)"
     # the refs hold the whole release; the working tree still holds the old files, and
@@ -188,10 +190,7 @@ def test_a_crash_inside_the_ref_transaction_names_gits_lock_files(
     # given a release killed, with git, while git held the ref locks of the transaction
     root = _workspace(tmp_path)
     before = tree_state(root)
-    run = start_version(root, tmp_path / "faults", "--yes", at="prepared")
-    run.wait_at("prepared")
-    run.crash()
-    run.finish()
+    crash_at(root, tmp_path / "faults", "prepared")
     assert tree_state(root) == before  # nothing moved
     locks = [
         root / ".git/refs/heads/main.lock",

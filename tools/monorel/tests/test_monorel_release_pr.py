@@ -12,24 +12,12 @@ import pytest
 from monorel.cli import main
 from monorel_check_support import copy_workspace
 from monorel_release_support import git_out, tree_state
-from monorel_workspaces import GIT_ENV, commit_all, sample_members, write, write_workspace
+from monorel_workspaces import commit_all, write
 
 BRANCH = "monorel/release"
 
 
-@pytest.fixture(autouse=True)
-def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in GIT_ENV.items():
-        monkeypatch.setenv(key, value)
-
-
-@pytest.fixture
-def pending(tmp_path: Path) -> Path:
-    """The sample workspace with a breaking people-app fragment on main."""
-    root = write_workspace(tmp_path / "ws", sample_members())
-    write(root / "packages/people-app/changelog.d/+rename.breaking.md", "Rename display_name.\n")
-    commit_all(root, "people-app: breaking change")
-    return root
+pytestmark = pytest.mark.usefixtures("git_identity")
 
 
 def _run(root: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -39,65 +27,65 @@ def _run(root: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[in
 
 
 def test_the_release_branch_holds_exactly_what_version_commits(
-    pending: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    breaking_ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # given the same repository twice
-    local = copy_workspace(pending, tmp_path / "local")
-    base = git_out(pending, "rev-parse", "HEAD").strip()
-    before = tree_state(pending)
+    local = copy_workspace(breaking_ws, tmp_path / "local")
+    base = git_out(breaking_ws, "rev-parse", "HEAD").strip()
+    before = tree_state(breaking_ws)
 
     # when one commits the release to a branch, untagged, and the other releases locally
-    code, output = _run(pending, capsys, "version", "--yes", "--branch", BRANCH, "--no-tag")
+    code, output = _run(breaking_ws, capsys, "version", "--yes", "--branch", BRANCH, "--no-tag")
     assert code == 0, output
     assert _run(local, capsys, "version", "--yes")[0] == 0
 
     # then the branch is one commit on main whose diff is the local release's, byte for byte
-    assert git_out(pending, "rev-list", f"{base}..{BRANCH}").split() == [
-        git_out(pending, "rev-parse", BRANCH).strip()
+    assert git_out(breaking_ws, "rev-list", f"{base}..{BRANCH}").split() == [
+        git_out(breaking_ws, "rev-parse", BRANCH).strip()
     ]
-    assert git_out(pending, "diff", "--binary", base, BRANCH) == git_out(
+    assert git_out(breaking_ws, "diff", "--binary", base, BRANCH) == git_out(
         local, "diff", "--binary", base, "HEAD"
     )
-    assert git_out(pending, "rev-parse", f"{BRANCH}^{{tree}}") == git_out(
+    assert git_out(breaking_ws, "rev-parse", f"{BRANCH}^{{tree}}") == git_out(
         local, "rev-parse", "HEAD^{tree}"
     )
     # and the checkout, main and the tags are as they were
-    assert tree_state(pending) == before
-    assert f"committed {git_out(pending, 'rev-parse', BRANCH)[:12]} on {BRANCH}: " in output
+    assert tree_state(breaking_ws) == before
+    assert f"committed {git_out(breaking_ws, 'rev-parse', BRANCH)[:12]} on {BRANCH}: " in output
     assert "no tags made: `monorel tag` makes them once the commit is on its branch" in output
 
     # and the release pull request passes the pull-request check of ci.yml (its fragments
     # were consumed by the release it is)
-    git_out(pending, "checkout", "-q", BRANCH)
-    assert _run(pending, capsys, "check", "--rule", "fragments", "--since", "main") == (
+    git_out(breaking_ws, "checkout", "-q", BRANCH)
+    assert _run(breaking_ws, capsys, "check", "--rule", "fragments", "--since", "main") == (
         0,
         "monorel check: clean (3 members; fragments)\n",
     )
-    git_out(pending, "checkout", "-q", "main")
+    git_out(breaking_ws, "checkout", "-q", "main")
 
     # when main moves on and the workflow runs again, the branch is made again on top
-    write(pending / "packages/ledger-app/changelog.d/+doc.doc.md", "Docs.\n")
-    new_base = commit_all(pending, "ledger-app: docs")
-    assert _run(pending, capsys, "version", "--yes", "--branch", BRANCH, "--no-tag")[0] == 0
-    assert git_out(pending, "rev-parse", f"{BRANCH}^").strip() == new_base
+    write(breaking_ws / "packages/ledger-app/changelog.d/+doc.doc.md", "Docs.\n")
+    new_base = commit_all(breaking_ws, "ledger-app: docs")
+    assert _run(breaking_ws, capsys, "version", "--yes", "--branch", BRANCH, "--no-tag")[0] == 0
+    assert git_out(breaking_ws, "rev-parse", f"{BRANCH}^").strip() == new_base
 
 
 @pytest.mark.parametrize("merge", ["merge commit", "squash"])
 def test_monorel_tag_tags_the_merged_release_once(
-    merge: str, pending: Path, capsys: pytest.CaptureFixture[str]
+    merge: str, breaking_ws: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # given the release pull request merged into main, as GitHub would
-    assert _run(pending, capsys, "version", "--yes", "--branch", BRANCH, "--no-tag")[0] == 0
+    assert _run(breaking_ws, capsys, "version", "--yes", "--branch", BRANCH, "--no-tag")[0] == 0
     if merge == "squash":
-        git_out(pending, "merge", "-q", "--squash", BRANCH)
-        git_out(pending, "commit", "-q", "-m", "Release (#12)")
+        git_out(breaking_ws, "merge", "-q", "--squash", BRANCH)
+        git_out(breaking_ws, "commit", "-q", "-m", "Release (#12)")
     else:
-        git_out(pending, "merge", "-q", "--no-ff", "-m", "Merge pull request #12", BRANCH)
-    head = git_out(pending, "rev-parse", "HEAD").strip()
+        git_out(breaking_ws, "merge", "-q", "--no-ff", "-m", "Merge pull request #12", BRANCH)
+    head = git_out(breaking_ws, "rev-parse", "HEAD").strip()
 
     # when the pipeline tags it, twice
-    code, output = _run(pending, capsys, "tag", "--format", "json")
-    again = _run(pending, capsys, "tag")
+    code, output = _run(breaking_ws, capsys, "tag", "--format", "json")
+    again = _run(breaking_ws, capsys, "tag")
 
     # then both release tags are made at the merge, annotated; the rerun makes nothing
     assert code == 0, output
@@ -106,27 +94,27 @@ def test_monorel_tag_tags_the_merged_release_once(
         "tags": ["people-app-v2.0.0", "ledger-app-v1.0.1"],
         "created": ["people-app-v2.0.0", "ledger-app-v1.0.1"],
     }
-    assert git_out(pending, "tag", "--points-at", "HEAD").split() == [
+    assert git_out(breaking_ws, "tag", "--points-at", "HEAD").split() == [
         "ledger-app-v1.0.1",
         "people-app-v2.0.0",
     ]
-    assert git_out(pending, "cat-file", "-t", "people-app-v2.0.0").strip() == "tag"
+    assert git_out(breaking_ws, "cat-file", "-t", "people-app-v2.0.0").strip() == "tag"
     assert again == (
         0,
         f"HEAD ({head[:12]}) releases people-app 2.0.0, ledger-app 1.0.1: "
         "every tag is there already\n",
     )
     # and a commit that releases nothing has nothing to tag
-    write(pending / "README.md", "docs\n")
-    commit_all(pending, "docs")
-    assert _run(pending, capsys, "tag", "--format", "json")[1].count('"tags": []') == 1
+    write(breaking_ws / "README.md", "docs\n")
+    commit_all(breaking_ws, "docs")
+    assert _run(breaking_ws, capsys, "tag", "--format", "json")[1].count('"tags": []') == 1
 
 
 def test_the_release_pull_request_body_is_the_plan_as_markdown(
-    pending: Path, capsys: pytest.CaptureFixture[str]
+    breaking_ws: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # when
-    code, body = _run(pending, capsys, "plan", "--format", "markdown")
+    code, body = _run(breaking_ws, capsys, "plan", "--format", "markdown")
 
     # then
     assert code == 0
@@ -148,13 +136,13 @@ def test_the_release_pull_request_body_is_the_plan_as_markdown(
 
 
 def test_a_shallow_clone_cannot_tell_what_head_releases(
-    pending: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    breaking_ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # given the merged release in a clone without HEAD's parent
-    assert _run(pending, capsys, "version", "--yes", "--branch", BRANCH, "--no-tag")[0] == 0
-    git_out(pending, "merge", "-q", "--no-ff", "-m", "Merge pull request #12", BRANCH)
+    assert _run(breaking_ws, capsys, "version", "--yes", "--branch", BRANCH, "--no-tag")[0] == 0
+    git_out(breaking_ws, "merge", "-q", "--no-ff", "-m", "Merge pull request #12", BRANCH)
     shallow = tmp_path / "shallow"
-    git_out(tmp_path, "clone", "-q", "--depth", "1", f"file://{pending}", str(shallow))
+    git_out(tmp_path, "clone", "-q", "--depth", "1", f"file://{breaking_ws}", str(shallow))
 
     # when / then exit 2 naming the cause, never "nothing to tag"
     code, output = _run(shallow, capsys, "tag")

@@ -10,22 +10,9 @@ import pytest
 from monorel import planning
 from monorel.cli import main
 from monorel_release_support import git_out, load, tree_state
-from monorel_workspaces import GIT_ENV, commit_all, sample_members, write, write_workspace
+from monorel_workspaces import commit_all, write
 
-
-@pytest.fixture(autouse=True)
-def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in GIT_ENV.items():
-        monkeypatch.setenv(key, value)
-
-
-@pytest.fixture
-def breaking_ws(tmp_path: Path) -> Path:
-    """The sample workspace with a committed breaking fragment on people-app."""
-    root = write_workspace(tmp_path / "ws", sample_members())
-    write(root / "packages/people-app/changelog.d/+rename.breaking.md", "Rename display_name.\n")
-    commit_all(root, "people-app: breaking change")
-    return root
+pytestmark = pytest.mark.usefixtures("git_identity")
 
 
 def _project(root: Path, member_dir: str) -> dict:

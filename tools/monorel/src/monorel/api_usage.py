@@ -199,7 +199,8 @@ def _usages_in(
             target, name = node.args[0], node.args[1].value
         module = _resolved(target, bound) if target is not None else None
         if module is not None and foreign(module):
-            found.append(Usage(member.name, path, node.lineno, module, name, "uses"))
+            line = getattr(node, "lineno", 0)
+            found.append(Usage(member.name, path, line, module, name, "uses"))
     return found
 
 
@@ -416,9 +417,16 @@ class Break:
 
 
 class _ApiEvidence(Protocol):
-    kind: str
-    obj: str
-    bump: str
+    """What ``breaks`` reads of a ``semver.Evidence`` item."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def obj(self) -> str: ...
+
+    @property
+    def bump(self) -> str: ...
 
     @property
     def subject(self) -> str: ...

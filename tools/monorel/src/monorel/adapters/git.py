@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import tarfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from monorel.adapters._process import run
@@ -325,7 +326,7 @@ def make_tag_object(root: Path, name: str, commit: str, message: str) -> str:
     return run(["git", "mktag"], cwd=root, input_text=text).strip()
 
 
-def update_refs(root: Path, updates: list[tuple[str, str, str | None]]) -> None:
+def update_refs(root: Path, updates: Sequence[tuple[str, str, str | None]]) -> None:
     """Move every ``(ref, new, old)`` in one ``git update-ref --stdin`` transaction: all or
     none. ``old`` None creates the ref (it must not exist); ``old`` a sha must match."""
     lines = ["start"]

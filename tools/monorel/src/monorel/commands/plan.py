@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 
 from monorel import bumps, planning
 from monorel.errors import EXIT_FINDINGS, EXIT_OK
@@ -71,18 +72,7 @@ def render(plan: planning.Plan) -> str:
             head = f"{p.name} {p.current_version}: changed, no fragments -> not released"
         lines.append(head)
         lines.append(f"  {len(p.changed_files)} changed file(s) {since}")
-        for f in p.fragments:
-            lines.append(f"  fragment {f.type:<9} {f.path}")
-        for c in p.dependents:
-            action = f"-> {c.new}" if c.moves else "(kept: admits the new version)"
-            lines.append(f"  {c.dependent}: {c.old} {action}")
-        if p.verdict is not None and p.verdict.evidence:
-            lines.append(f"  semver: {p.verdict.bump} required")
-            for item in p.verdict.evidence:
-                lines.append(f"    {item.summary}")
-                lines.extend(f"      {b.summary}" for b in p.breaks if b.change == item.subject)
-        lines.extend(f"  PROBLEM {problem}" for problem in p.problems)
-        lines.extend(f"  PROBLEM {b.problem}" for b in p.breaks if b.problem)
+        lines += _details(p, _TEXT)
     order = ", ".join(p.name for p in plan.releases) or "none"
     lines.append(f"release order: {order}")
     if plan.broken:
@@ -118,20 +108,61 @@ def render_markdown(plan: planning.Plan) -> str:
     for p in plan.packages:
         title = f"{p.name} {p.next_version}" if p.releases else f"{p.name} (not released)"
         lines += ["", f"### {title}", ""]
-        lines += [f"- fragment `{f.type}`: `{f.path}`" for f in p.fragments]
-        for c in p.dependents:
-            moved = f"→ `{c.new}`" if c.moves else "(kept: admits the new version)"
-            lines.append(f"- {c.dependent}: `{c.old}` {moved}")
-        if p.verdict is not None and p.verdict.evidence:
-            lines.append(f"- semver: **{p.verdict.bump}** required")
-            for item in p.verdict.evidence:
-                lines.append(f"  - {item.summary}")
-                lines += [f"    - {b.summary}" for b in p.breaks if b.change == item.subject]
-        lines += [f"- :x: {problem}" for problem in p.problems]
-        lines += [f"- :x: {b.problem}" for b in p.breaks if b.problem]
+        lines += _details(p, _MARKDOWN)
     lines += [
         "",
         "Merging this pull request tags every released package at the merge commit "
         "(`monorel tag`) and releases it (`release.yml`).",
     ]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How each line of a package's details is written (text or Markdown)."""
+
+    fragment: str
+    moved: str
+    kept: str
+    semver: str
+    evidence: str
+    breaks: str
+    problem: str
+
+
+_TEXT = _Style(
+    fragment="  fragment {type:<9} {path}",
+    moved="  {dependent}: {old} -> {new}",
+    kept="  {dependent}: {old} (kept: admits the new version)",
+    semver="  semver: {bump} required",
+    evidence="    {summary}",
+    breaks="      {summary}",
+    problem="  PROBLEM {problem}",
+)
+_MARKDOWN = _Style(
+    fragment="- fragment `{type}`: `{path}`",
+    moved="- {dependent}: `{old}` → `{new}`",
+    kept="- {dependent}: `{old}` (kept: admits the new version)",
+    semver="- semver: **{bump}** required",
+    evidence="  - {summary}",
+    breaks="    - {summary}",
+    problem="- :x: {problem}",
+)
+
+
+def _details(p: planning.PackagePlan, style: _Style) -> list[str]:
+    """Fragments, moved requirements, the semver evidence with what each breaking change
+    breaks, and the problems of one package."""
+    lines = [style.fragment.format(type=f.type, path=f.path) for f in p.fragments]
+    for c in p.dependents:
+        line = style.moved if c.moves else style.kept
+        lines.append(line.format(dependent=c.dependent, old=c.old, new=c.new))
+    if p.verdict is not None and p.verdict.evidence:
+        lines.append(style.semver.format(bump=p.verdict.bump))
+        for item in p.verdict.evidence:
+            lines.append(style.evidence.format(summary=item.summary))
+            lines += [
+                style.breaks.format(summary=b.summary) for b in p.breaks if b.change == item.subject
+            ]
+    problems = [*p.problems, *(b.problem for b in p.breaks if b.problem)]
+    return lines + [style.problem.format(problem=problem) for problem in problems]
