@@ -154,3 +154,23 @@ def test_a_shallow_clone_cannot_tell_what_head_releases(
         "  fix: fetch its parent too (git fetch --deepen=1, or actions/checkout with "
         "fetch-depth: 0)\n",
     )
+
+
+def test_monorel_tag_refuses_a_tag_of_the_release_on_another_commit(
+    breaking_ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given the release committed in place without tags, and one of its tag names taken
+    # by another commit
+    assert _run(breaking_ws, capsys, "version", "--yes", "--no-tag")[0] == 0
+    other = git_out(breaking_ws, "rev-parse", "HEAD^").strip()
+    git_out(breaking_ws, "tag", "ledger-app-v1.0.1", other)
+
+    # when
+    code, output = _run(breaking_ws, capsys, "tag")
+
+    # then refused, and neither tag made: all or nothing
+    assert code == 1
+    assert output.startswith(
+        f"error[MR025]: release tags exist on other commits: ledger-app-v1.0.1 -> {other[:12]}\n"
+    )
+    assert git_out(breaking_ws, "tag", "--points-at", "HEAD") == ""

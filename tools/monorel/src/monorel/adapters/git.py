@@ -107,18 +107,6 @@ def commit(root: Path, message: str) -> str:
     return head(root)
 
 
-def annotated_tag(root: Path, name: str, message: str) -> None:
-    _git(root, "tag", "-a", name, "-m", message)
-
-
-def reset_hard(root: Path, commit: str) -> None:
-    _git(root, "reset", "-q", "--hard", commit)
-
-
-def delete_tag(root: Path, name: str) -> None:
-    _git(root, "tag", "-d", name)
-
-
 def tree_id(root: Path, commit: str, path: str) -> str | None:
     """The object id of ``path`` (a directory) at ``commit``: equal ids mean equal content."""
     try:
