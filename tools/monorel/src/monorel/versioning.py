@@ -242,6 +242,9 @@ def _write_requirements(ws: Workspace, plan: Plan, stage: Staging) -> None:
 
 
 def _write_dependency_fragments(ws: Workspace, plan: Plan, stage: Staging) -> None:
+    """Fragments the release writes itself, before towncrier runs: the dependency note of
+    a dependent (and the place for other generated notes). They go into the staging
+    worktree (``stage.place``), never into the repository's working tree."""
     by_dependent: dict[str, list[str]] = {}
     for c in plan.requirement_changes():
         by_dependent.setdefault(c.dependent, []).append(c.new)
