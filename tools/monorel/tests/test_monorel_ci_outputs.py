@@ -1,4 +1,4 @@
-"""What CI reads: `monorel affected`, `plan --format github|markdown`, `semver --format github`."""
+"""What CI reads: `monorel affected`, `plan --format github`, `semver --format github`."""
 
 from __future__ import annotations
 
@@ -133,29 +133,6 @@ def test_plan_github_annotates_the_evidence_of_a_shortfall(shortfall: Path) -> N
         "people-app-v1.0.1",
         "release order: people-app",
     ]
-
-
-def test_plan_markdown_is_a_pull_request_comment(shortfall: Path) -> None:
-    # when the plan is printed as Markdown
-    code, out, _ = run_cli(shortfall, "plan", "--format", "markdown")
-
-    # then it is a table of packages, details, and the refusal with its reasons
-    assert code == 1
-    lines = out.splitlines()
-    assert lines[:5] == [
-        "## Release plan",
-        "",
-        "| package | version | bump | why |",
-        "|---|---|---|---|",
-        "| `people-app` | 1.0.0 → **1.0.1** | patch | fragments |",
-    ]
-    refused = lines.index("### Refused")
-    assert lines[refused + 2 : refused + 5] == [
-        "- :x: people-app: api.py removes display_name: major required, fragments give patch",
-        "- :x: people-app: api.py removes display_name: needs a `breaking` fragment",
-        "- :x: people-app: api.py adds full_name: minor required, fragments give patch",
-    ]
-    assert lines[-1] == "Release order: `people-app`"
 
 
 def test_semver_github_annotates_each_piece_of_evidence(shortfall: Path) -> None:

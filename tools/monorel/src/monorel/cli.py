@@ -23,6 +23,7 @@ COMMANDS = (
     "check",
     "plan",
     "version",
+    "tag",
     "build",
     "publish",
     "devpi",
@@ -31,7 +32,6 @@ COMMANDS = (
     "semver",
     "affected",
     "graph",
-    "tag",
 )
 
 

@@ -61,9 +61,13 @@ jobs:
       - name: monorel check
         if: github.event_name != 'pull_request'
         run: monorel check --format github
-      - name: The release plan, as the job summary
+      - name: The release plan, as the job summary (annotations where fragments ask for less)
         run: |
-          monorel plan --format markdown >> "$GITHUB_STEP_SUMMARY" || true
+          {
+            echo '```'
+            monorel plan || true
+            echo '```'
+          } >> "$GITHUB_STEP_SUMMARY"
           monorel plan --format github
       - name: The members this change affects
         if: github.event_name == 'pull_request'

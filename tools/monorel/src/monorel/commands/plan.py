@@ -1,13 +1,15 @@
-"""`monorel plan [--since REF] [--format text|json|github|markdown]`: what a release would
-do, offline. ``github`` prints workflow annotations (an error on the evidence's line for
-each shortfall, a notice per release); ``markdown`` is a pull-request comment body."""
+"""`monorel plan [--since REF] [--pre a|b|rc] [--format text|json|github|markdown]`: what a
+release would do, offline. Markdown is the body of the release pull request; github prints
+workflow annotations (an error on the evidence's line for each shortfall, a notice per
+release)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 
-from monorel import planning
+from monorel import bumps, planning
 from monorel.annotations import annotation
 from monorel.errors import EXIT_FINDINGS, EXIT_OK
 from monorel.workspace import Workspace
@@ -26,13 +28,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         choices=("text", "json", "github", "markdown"),
         default="text",
-        help="text, json (the release job's input), github (workflow annotations) or "
-        "markdown (a pull-request comment)",
+        help="markdown: the release pull request's body; github: workflow annotations",
+    )
+    add_pre_argument(parser)
+
+
+def add_pre_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pre",
+        choices=bumps.PRE_KINDS,
+        default=None,
+        help="plan pre-releases of this kind (1.5.0rc1, then rc2; without --pre a "
+        "pre-release series is finalised: 1.5.0)",
     )
 
 
 def run(args: argparse.Namespace, ws: Workspace) -> int:
-    plan = planning.compute(ws, since=args.since)
+    plan = planning.compute(ws, since=args.since, pre=args.pre)
     if args.format == "json":
         print(json.dumps(plan.to_json(), indent=2))
     elif args.format == "github":
@@ -41,8 +53,9 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
         print(render_markdown(plan))
     else:
         print(render(plan))
-    # fragments that ask for less than the semver verdict make the plan unreleasable
-    return EXIT_FINDINGS if plan.problems else EXIT_OK
+    # fragments that ask for less than the semver verdict, or a change that breaks another
+    # member, make the plan unreleasable
+    return EXIT_FINDINGS if plan.problems or plan.broken else EXIT_OK
 
 
 def render(plan: planning.Plan) -> str:
@@ -65,17 +78,15 @@ def render(plan: planning.Plan) -> str:
             head = f"{p.name} {p.current_version}: changed, {what} -> not released"
         lines.append(head)
         lines.append(f"  {len(p.changed_files)} changed file(s) {since}")
-        for f in p.fragments:
-            lines.append(f"  fragment {f.type:<9} {f.path}")
-        for c in p.dependents:
-            action = f"-> {c.new}" if c.moves else "(kept: admits the new version)"
-            lines.append(f"  {c.dependent}: {c.old} {action}")
-        if p.verdict is not None and p.verdict.evidence:
-            lines.append(f"  semver: {p.verdict.bump} required")
-            lines.extend(f"    {item.summary}" for item in p.verdict.evidence)
-        lines.extend(f"  PROBLEM {problem}" for problem in p.problems)
+        lines += _details(p, _TEXT)
     order = ", ".join(p.name for p in plan.releases) or "none"
     lines.append(f"release order: {order}")
+    if plan.broken:
+        lines.append(
+            f"refused: {len(plan.broken)} use(s) by other members of names the release "
+            "removes (update them in the same release; `monorel check --rule imports` lists "
+            "every use)"
+        )
     if plan.problems:
         lines.append(
             f"refused: {len(plan.problems)} problem(s): the fragments ask for less than "
@@ -116,46 +127,81 @@ def render_github(plan: planning.Plan) -> list[str]:
 
 
 def render_markdown(plan: planning.Plan) -> str:
-    """The plan as a pull-request comment: a table of releases, then details and problems."""
-    lines = ["## Release plan", ""]
-    if not plan.packages:
-        return "\n".join([*lines, "Nothing changed since the last releases: nothing to release."])
-    lines += ["| package | version | bump | why |", "|---|---|---|---|"]
+    """The plan as Markdown: a table of the releases, then each package's reasons."""
+    if not plan.releases:
+        return "Nothing to release: no package has pending changelog fragments."
+    lines = [
+        "## Release plan",
+        "",
+        "| package | version | bump | tag |",
+        "|---|---|---|---|",
+    ]
+    for p in plan.releases:
+        lines.append(
+            f"| {p.name} | {p.current_version} → **{p.next_version}** | "
+            f"{p.bump} ({', '.join(p.reasons)}) | `{p.tag}` |"
+        )
     for p in plan.packages:
-        if p.releases:
-            version = f"{p.current_version} → **{p.next_version}**"
-            lines.append(f"| `{p.name}` | {version} | {p.bump} | {', '.join(p.reasons)} |")
-        else:
-            what = "skip fragments only" if p.fragments else "no fragments"
-            lines.append(f"| `{p.name}` | {p.current_version} | none | changed, {what} |")
-    for p in plan.packages:
-        lines += [
-            "",
-            f"<details><summary><code>{p.name}</code>: {len(p.changed_files)} "
-            f"changed file(s), {len(p.fragments)} fragment(s)</summary>",
-            "",
-        ]
-        lines += [f"- `{f.type}` {f.path}" for f in p.fragments]
-        lines += [
-            f"- `{c.dependent}`: `{c.old}` → `{c.new}`"
-            if c.moves
-            else f"- `{c.dependent}`: `{c.old}` admits the new version"
-            for c in p.dependents
-        ]
-        if p.verdict is not None and p.verdict.evidence:
-            lines.append(f"- semver: **{p.verdict.bump}** required")
-            lines += [f"  - {item.summary} ({item.location})" for item in p.verdict.evidence]
-        lines += ["", "</details>"]
-    if plan.problems:
-        lines += ["", "### Refused", ""]
-        lines += [f"- :x: {problem}" for problem in plan.problems]
-        lines += [
-            "",
-            "Add fragments of the required type; `monorel semver PKG` shows the evidence.",
-        ]
-    order = ", ".join(f"`{p.name}`" for p in plan.releases) or "none"
-    lines += ["", f"Release order: {order}"]
+        title = f"{p.name} {p.next_version}" if p.releases else f"{p.name} (not released)"
+        lines += ["", f"### {title}", ""]
+        lines += _details(p, _MARKDOWN)
+    lines += [
+        "",
+        "Merging this pull request tags every released package at the merge commit "
+        "(`monorel tag`) and releases it (`release.yml`).",
+    ]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How each line of a package's details is written (text or Markdown)."""
+
+    fragment: str
+    moved: str
+    kept: str
+    semver: str
+    evidence: str
+    breaks: str
+    problem: str
+
+
+_TEXT = _Style(
+    fragment="  fragment {type:<9} {path}",
+    moved="  {dependent}: {old} -> {new}",
+    kept="  {dependent}: {old} (kept: admits the new version)",
+    semver="  semver: {bump} required",
+    evidence="    {summary}",
+    breaks="      {summary}",
+    problem="  PROBLEM {problem}",
+)
+_MARKDOWN = _Style(
+    fragment="- fragment `{type}`: `{path}`",
+    moved="- {dependent}: `{old}` → `{new}`",
+    kept="- {dependent}: `{old}` (kept: admits the new version)",
+    semver="- semver: **{bump}** required",
+    evidence="  - {summary}",
+    breaks="    - {summary}",
+    problem="- :x: {problem}",
+)
+
+
+def _details(p: planning.PackagePlan, style: _Style) -> list[str]:
+    """Fragments, moved requirements, the semver evidence with what each breaking change
+    breaks, and the problems of one package."""
+    lines = [style.fragment.format(type=f.type, path=f.path) for f in p.fragments]
+    for c in p.dependents:
+        line = style.moved if c.moves else style.kept
+        lines.append(line.format(dependent=c.dependent, old=c.old, new=c.new))
+    if p.verdict is not None and p.verdict.evidence:
+        lines.append(style.semver.format(bump=p.verdict.bump))
+        for item in p.verdict.evidence:
+            lines.append(style.evidence.format(summary=item.summary))
+            lines += [
+                style.breaks.format(summary=b.summary) for b in p.breaks if b.change == item.subject
+            ]
+    problems = [*p.problems, *(b.problem for b in p.breaks if b.problem)]
+    return lines + [style.problem.format(problem=problem) for problem in problems]
 
 
 def _evidence_of(p: planning.PackagePlan, problem: str):  # -> Evidence | None

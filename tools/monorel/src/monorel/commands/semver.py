@@ -1,4 +1,4 @@
-"""`monorel semver PKG [--since REF] [--format text|json]`: the bump PKG's changes require.
+"""`monorel semver PKG [--since REF] [--format text|json|github]`: the bump PKG's changes require.
 
 Prints the verdict and the evidence for it; exits 0 whatever the verdict (it informs;
 ``monorel plan`` is what fails when fragments ask for less).
@@ -10,6 +10,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
+from monorel import api_usage
 from monorel.annotations import annotation
 from monorel.errors import EXIT_OK
 from monorel.workspace import Workspace
@@ -42,11 +43,12 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     member = ws.member(args.package)
     verdict = required_bump(ws, member, since=args.since)
     if args.format == "json":
-        print(json.dumps(verdict.as_dict(), indent=2))
+        print(json.dumps(verdict.as_dict(), indent=2))  # `plan --format json` has the breaks
     elif args.format == "github":
         print("\n".join(render_github(verdict)))
     else:
-        print(render(verdict))
+        # the members each breaking API change breaks (the usage index MR-IMPORT reads too)
+        print(render(verdict, api_usage.breaks(api_usage.UsageIndex(ws), member, verdict.evidence)))
     return EXIT_OK
 
 
@@ -71,7 +73,7 @@ def render_github(verdict: Verdict) -> list[str]:
     return [*lines, render(verdict).splitlines()[0]]
 
 
-def render(verdict: Verdict) -> str:
+def render(verdict: Verdict, breaks: list[api_usage.Break] | None = None) -> str:
     """The text report: a headline, then one line per evidence item with its location."""
     if verdict.baseline is None:
         return f"{verdict.package}: never released, nothing to compare (bump: none)"
@@ -87,6 +89,7 @@ def render(verdict: Verdict) -> str:
         if item.fragment_types:
             names = " or ".join(f"`{t}`" for t in item.fragment_types)
             lines.append(f"         needs a {names} fragment")
+        lines.extend(f"         {b.summary}" for b in breaks or () if b.change == item.subject)
     if not verdict.evidence:
         lines.append("  no changes since the release point")
     return "\n".join(lines)
