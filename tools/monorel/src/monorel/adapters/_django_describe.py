@@ -248,9 +248,18 @@ def _describe(loader, labels, wanted, edited, import_errors):
             if key in edited:
                 release_after = record["release"].pop("_after", None)
                 keys = set(touched) | set(record["release"].pop("_touched", []))
-                record["models_after"] = _models(state, keys)
-                record["release"]["models_after"] = (
-                    _models(release_after, keys) if release_after is not None else None
+                # the tree's version against the release's: how the state after it differs
+                record["edit_state"] = (
+                    [
+                        change
+                        for change in (
+                            _model_change(k, release_after.models.get(k), state.models.get(k))
+                            for k in sorted(keys)
+                        )
+                        if _differs(change)
+                    ]
+                    if release_after is not None
+                    else None
                 )
             records.append(record)
         transaction.set_rollback(True)
@@ -520,8 +529,8 @@ def _head(model):
     return {key: model[key] for key in ("name", "db_table", "managed", "proxy")}
 
 
-def _models(state, keys):
-    return {f"{k[0]}.{k[1]}": _model(state.models.get(k)) for k in sorted(keys)}
+def _differs(change):
+    return change["before"] != change["after"] or change["fields"] or change["options"]
 
 
 def _model(model_state):
@@ -548,8 +557,8 @@ def _model(model_state):
             for key, value in sorted(options.items())
             if key not in ("indexes", "constraints")
         },
-        "indexes": sorted(_stable(index) for index in options.get("indexes", [])),
-        "constraints": sorted(_stable(c) for c in options.get("constraints", [])),
+        "indexes": sorted((_stable(index) for index in options.get("indexes", [])), key=repr),
+        "constraints": sorted((_stable(c) for c in options.get("constraints", [])), key=repr),
     }
 
 

@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 import pglast
 from pglast import ast, enums
 from pglast.parser import ParseError
+from pglast.stream import RawStream
 
-__all__ = ["ColumnType", "SqlAction", "SqlParseError", "actions", "column_type", "fingerprint"]
+__all__ = ["ColumnType", "SqlAction", "SqlParseError", "actions", "canonical", "column_type"]
 
 # functions PostgreSQL evaluates once per statement (or that are constant): a column
 # default built from them is stored once, without rewriting the table (PostgreSQL 11+)
@@ -128,11 +129,12 @@ def actions(sql: str) -> list[SqlAction]:
     return found
 
 
-def fingerprint(sql: str) -> str:
-    """The parser's fingerprint (equal for statements that differ only in layout);
-    the text itself where it does not parse."""
+def canonical(sql: str) -> str:
+    """The statements as PostgreSQL's parser reads them, printed back: equal for SQL that
+    differs only in layout, case of keywords or comments (constants kept, unlike the
+    parser's fingerprint); the text itself where it does not parse."""
     try:
-        return str(pglast.parser.fingerprint(sql))
+        return "; ".join(RawStream()(raw) for raw in pglast.parse_sql(sql))
     except ParseError:
         return sql
 
