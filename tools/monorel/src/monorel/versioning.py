@@ -23,8 +23,15 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from monorel.adapters import git, towncrier, uv
-from monorel.errors import DirtyTreeError, MonorelError, ReleaseRefused, SemverShortfall
+from monorel.errors import (
+    DirtyTreeError,
+    MonorelError,
+    ReleaseRefused,
+    SemverShortfall,
+    UnclassifiedMigrations,
+)
 from monorel.planning import PackagePlan, Plan
+from monorel.semver import operator_notes
 from monorel.workspace import Workspace
 
 DEPENDENCY_FRAGMENT = "+monorel-dependencies.misc.md"
@@ -53,6 +60,18 @@ def preflight(ws: Workspace, plan: Plan) -> None:
         raise DirtyTreeError(
             f"the working tree has uncommitted changes: {shown}",
             fix="commit or remove them, then run `monorel version` again",
+        )
+    unclassified = [
+        f"{p.name}: {item.summary}"
+        for p in plan.packages
+        if p.verdict
+        for item in p.verdict.unclassified
+    ]
+    if unclassified:
+        raise UnclassifiedMigrations(
+            "migrations the semver verdict could not judge:\n  " + "\n  ".join(unclassified),
+            fix="declare each one's bump with a `# monorel: LEVEL -- reason` line in the "
+            "migration, or its operation in [tool.monorel.migration-operations]",
         )
     if plan.problems:
         raise SemverShortfall(
@@ -83,6 +102,8 @@ def changes(ws: Workspace, plan: Plan) -> list[FileChange]:
             out.append(
                 FileChange(_rel(ws, member.changelog_dir / DEPENDENCY_FRAGMENT), "new fragment")
             )
+        for name in operator_notes.fragments(p.verdict):
+            out.append(FileChange(_rel(ws, member.changelog_dir / name), "operator note"))
         out.append(
             FileChange(
                 _rel(ws, member.changelog_file),
@@ -156,6 +177,7 @@ def _touched_paths(ws: Workspace, plan: Plan) -> list[Path]:
         paths |= {member.pyproject, member.changelog_file, member.changelog_dir}
         paths |= {ws.root / f.path for f in p.fragments}
         paths.add(member.changelog_dir / DEPENDENCY_FRAGMENT)
+        paths |= {member.changelog_dir / name for name in operator_notes.fragments(p.verdict)}
     for c in plan.requirement_changes():
         paths.add(ws.member(c.dependent).pyproject)
     return sorted(p for p in paths if not p.is_dir())
@@ -191,6 +213,10 @@ def _write_dependency_fragments(ws: Workspace, plan: Plan) -> None:
     for c in plan.requirement_changes():
         by_dependent.setdefault(c.dependent, []).append(c.new)
     for p in plan.releases:
+        # the semver verdict's operator notes go under "Migrations" (monorel.semver)
+        for name, text in operator_notes.fragments(p.verdict).items():
+            ws.member(p.name).changelog_dir.mkdir(parents=True, exist_ok=True)
+            (ws.member(p.name).changelog_dir / name).write_text(text, encoding="utf-8")
         if "dependency" not in p.reasons:
             continue
         member = ws.member(p.name)

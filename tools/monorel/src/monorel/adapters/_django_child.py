@@ -32,18 +32,28 @@ import sys
 import tempfile
 import traceback
 
-# What every job's django.setup() and makemigrations import anyway, imported once here so
-# that each fork starts with them (about a third of a job's time; bench/RESULTS.md, "check").
+# What every job's django.setup() imports anyway, imported once here so that each fork
+# starts with them (with the preloads of main(): about a third of a job's time;
+# bench/RESULTS.md, "check").
 import django
 import django.contrib.contenttypes.apps  # noqa: F401
-import django.db.backends.dummy.base  # noqa: F401
-import django.db.migrations.autodetector  # noqa: F401
 import django.db.migrations.loader  # noqa: F401
-import django.db.migrations.questioner  # noqa: F401
-import django.db.migrations.writer  # noqa: F401
-import django.http  # noqa: F401
-import django.urls  # noqa: F401
-from django.core.management.commands import makemigrations  # noqa: F401
+
+
+def _preload(kinds):
+    """What the jobs of these kinds import on top, once before the forks."""
+    if "makemigrations" in kinds:
+        import django.db.backends.dummy.base  # noqa: F401
+        import django.db.migrations.autodetector  # noqa: F401
+        import django.db.migrations.questioner  # noqa: F401
+        import django.db.migrations.writer  # noqa: F401
+        import django.http  # noqa: F401
+        import django.urls  # noqa: F401
+        from django.core.management.commands import makemigrations  # noqa: F401
+    if "describe" in kinds:
+        # a job without psycopg reports the ImportError itself
+        with contextlib.suppress(ImportError):
+            import django.db.backends.postgresql.base  # noqa: F401
 
 
 def _makemigrations(job):
@@ -156,11 +166,7 @@ def _forked(jobs):
 
 def main():
     jobs = json.loads(sys.stdin.read())
-    if any(job.get("kind") == "describe" for job in jobs):
-        # what every describe job needs on top, once before the forks (a job without
-        # psycopg reports the ImportError itself)
-        with contextlib.suppress(ImportError):
-            import django.db.backends.postgresql.base  # noqa: F401
+    _preload({job.get("kind", "makemigrations") for job in jobs})
     if len(jobs) == 1 or not hasattr(os, "fork"):
         results = [_captured(job) for job in jobs[:1]]
     else:

@@ -721,9 +721,11 @@ def _safe(method):
 
 def _error_text(exc):
     """``ExcType: message`` plus the deepest frame in the member's code."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = ""
+    frames = [] if isinstance(exc, SyntaxError) else traceback.extract_tb(exc.__traceback__)
+    where = ""  # a SyntaxError names its file and line itself
     for frame in reversed(frames):
+        if frame.filename.startswith("<") or frame.filename == __file__:
+            continue
         if "site-packages" not in frame.filename and "/django/" not in frame.filename:
             where = f" ({os.path.basename(frame.filename)}:{frame.lineno})"
             break

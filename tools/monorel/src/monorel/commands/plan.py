@@ -59,13 +59,17 @@ def render(plan: planning.Plan) -> str:
         if p.verdict is not None and p.verdict.evidence:
             lines.append(f"  semver: {p.verdict.bump} required")
             lines.extend(f"    {item.summary}" for item in p.verdict.evidence)
+        if p.verdict is not None:
+            lines.extend(f"  unclassified {item.summary}" for item in p.verdict.unclassified)
+            lines.extend(f"  operator note {note.text}" for note in p.verdict.operator_notes)
         lines.extend(f"  PROBLEM {problem}" for problem in p.problems)
     order = ", ".join(p.name for p in plan.releases) or "none"
     lines.append(f"release order: {order}")
     if plan.problems:
         lines.append(
             f"refused: {len(plan.problems)} problem(s): the fragments ask for less than "
-            "the changes require (add fragments of the required type; `monorel semver PKG` "
-            "shows the evidence)"
+            "the changes require, or a migration is unclassified (add fragments of the "
+            "required type, declare unclassified migrations; `monorel semver PKG` shows the "
+            "evidence)"
         )
     return "\n".join(lines)
