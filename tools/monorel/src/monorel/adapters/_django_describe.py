@@ -28,9 +28,11 @@ What it does:
    several jobs can share one server), the plan up to every new and edited migration is
    applied for real with a recording schema editor: each statement is recorded as
    ``sqlmigrate`` prints it, then executed, so the introspection later operations do
-   (constraint names) sees a real database. RunPython code never runs (the tables are
-   empty; a verdict must not run the member's data code). Statements PostgreSQL refuses
-   inside a transaction (CREATE INDEX CONCURRENTLY) are recorded, not executed.
+   (constraint names) sees a real database. RunPython code runs too, as ``migrate``
+   would run it on a fresh database (later migrations may need the rows it creates);
+   its ORM queries are not recorded, and a failure on the empty tables is kept in
+   ``data_errors`` only. Statements PostgreSQL refuses inside a transaction (CREATE
+   INDEX CONCURRENTLY) are recorded, not executed.
 5. For each new migration: every operation (class, arguments, reversibility), the SQL
    it ran, and the change of Django's model state it made (models and fields before and
    after). For each edited one, the same for the release's version, run on the same
@@ -343,7 +345,7 @@ def _apply(connection, editor_class, migration, state, labels, record):
     their author saw.
     """
     from django.db import transaction
-    from django.db.migrations.operations.special import RunPython
+    from django.db.migrations.operations.special import RunPython, RunSQL
 
     touched = []
     editor = editor_class(connection, atomic=True)
@@ -359,12 +361,18 @@ def _apply(connection, editor_class, migration, state, labels, record):
             editor.monorel_owner = path
             deferred_before = {id(sql) for sql in editor.deferred_sql}
             error = None
-            if not isinstance(operation, RunPython):
-                try:
-                    with transaction.atomic(savepoint=True):
-                        _forwards(operation, migration, editor, before, state, path)
-                except Exception as exc:  # noqa: BLE001 - recorded: the verdict fails on it
+            try:
+                with transaction.atomic(savepoint=True):
+                    _forwards(operation, migration, editor, before, state, path)
+            except Exception as exc:  # noqa: BLE001 - recorded: the verdict fails on it
+                if not isinstance(operation, RunPython):
                     error = _error_text(exc)
+                elif record is not None:
+                    # data code on empty tables may expect rows: that says nothing about
+                    # what it does to a real database (its verdict is its reversibility)
+                    record.setdefault("data_errors", []).append(
+                        {"op": path, "error": _error_text(exc)}
+                    )
             for sql in editor.deferred_sql:
                 if id(sql) not in deferred_before:
                     editor.monorel_deferred_owner.setdefault(id(sql), path)
@@ -379,6 +387,11 @@ def _apply(connection, editor_class, migration, state, labels, record):
             record["operations"].append(described)
             if error is not None:
                 record["errors"].append({"op": path, "error": error})
+            if isinstance(operation, RunPython | RunSQL):
+                # rows they wrote must meet their deferred foreign keys now, as they would at
+                # the commit of a real migrate (else the next ALTER TABLE of that table fails
+                # with "pending trigger events")
+                _check_deferred(connection)
         # deferred statements (indexes, foreign keys of new tables) run now, each on its own,
         # and are recorded for the operation that deferred them
         deferred, editor.deferred_sql = editor.deferred_sql, []
@@ -394,11 +407,20 @@ def _apply(connection, editor_class, migration, state, labels, record):
     return state, touched
 
 
-def _forwards(operation, migration, editor, from_state, to_state, path):
-    from django.db.migrations.operations.special import RunPython, SeparateDatabaseAndState
+def _check_deferred(connection):
+    from django.db import transaction
 
-    if isinstance(operation, RunPython):
-        return  # the member's data code never runs here
+    try:
+        with transaction.atomic(savepoint=True), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    except Exception:  # noqa: BLE001 - rows that break a key: the data code's problem
+        pass
+
+
+def _forwards(operation, migration, editor, from_state, to_state, path):
+    from django.db.migrations.operations.special import SeparateDatabaseAndState
+
     if isinstance(operation, SeparateDatabaseAndState):
         for index, inner in enumerate(operation.database_operations):
             inner_to = from_state.clone()

@@ -33,6 +33,8 @@ counts as a major in ``evidence``, so ``required`` never under-states what is un
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +50,12 @@ from monorel.semver import database, declarations, operation_table, sql_rules, s
 from monorel.semver.evidence import OPERATOR_FRAGMENTS, Evidence, OperatorNote, Unclassified
 from monorel.workspace import Member, Workspace
 
-__all__ = ["MigrationVerdict", "judge"]
+__all__ = ["PYTHON_ENV", "MigrationVerdict", "judge"]
+
+# the interpreter of the members' environment (default: the one running monorel, which
+# for ``uv run monorel`` is the workspace's); it needs Django, psycopg and the members'
+# requirements, not monorel
+PYTHON_ENV = "MONOREL_SEMVER_PYTHON"
 
 
 @dataclass(frozen=True)
@@ -261,7 +268,8 @@ def _described(
         },
         pythonpath=import_path(ws, member),
     )
-    [result] = django_.describe_migrations([job], cwd=ws.root)
+    python = os.environ.get(PYTHON_ENV) or sys.executable
+    [result] = django_.describe_migrations([job], cwd=ws.root, python=python)
     if result.described is None:
         for item in findings.values():
             item.unknown(

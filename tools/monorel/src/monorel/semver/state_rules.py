@@ -79,10 +79,12 @@ def judge_changes(changes: list[Mapping[str, Any]]) -> list[StateFinding]:
     found: list[StateFinding] = []
     removed = [c for c in changes if c["before"] and not c["after"]]
     added = [c for c in changes if c["after"] and not c["before"]]
+    renamed: dict[str, str] = {}  # old model label -> new, for relations that follow it
     for old in removed:
         new = next((a for a in added if _same_fields(old, a)), None)
         if new is not None:
             added.remove(new)
+            renamed[old["model"]] = new["model"]
             found.append(
                 StateFinding(
                     "migration.state.rename-model",
@@ -108,7 +110,7 @@ def judge_changes(changes: list[Mapping[str, Any]]) -> list[StateFinding]:
         )
     for change in changes:
         if change["before"] and change["after"]:
-            found += _model_changed(change)
+            found += _model_changed(change, renamed)
     return found
 
 
@@ -124,7 +126,7 @@ def _without(field: Field | None, *keys: str) -> dict[str, Any]:
     return {k: v for k, v in (field or {}).items() if k not in keys}
 
 
-def _model_changed(change: Mapping[str, Any]) -> list[StateFinding]:
+def _model_changed(change: Mapping[str, Any], renamed: Mapping[str, str]) -> list[StateFinding]:
     model = change["after"]["name"]
     found: list[StateFinding] = []
     if change["before"]["db_table"] != change["after"]["db_table"]:
@@ -190,8 +192,11 @@ def _model_changed(change: Mapping[str, Any]) -> list[StateFinding]:
             StateFinding("migration.state.add-field", f"adds field {model}.{name}", "minor")
         )
     for name, pair in fields.items():
-        if pair["before"] and pair["after"]:
-            found += _field_changed(f"{model}.{name}", pair["before"], pair["after"])
+        before, after = pair["before"], pair["after"]
+        if before and after:
+            if renamed.get(before.get("to")) == after.get("to"):
+                before = {**before, "to": after["to"]}  # follows its renamed target: said above
+            found += _field_changed(f"{model}.{name}", before, after)
     return found
 
 
@@ -205,7 +210,11 @@ def _type(old: Field, new: Field) -> tuple[Bump, str] | None:
         return None
     old_name, new_name = old["type"].rsplit(".", 1)[-1], new["type"].rsplit(".", 1)[-1]
     text = f"type {old_name} -> {new_name}"
-    return ("minor" if (old_name, new_name) in _WIDENING_TYPES else "major"), text
+    if (old_name, new_name) in _WIDENING_TYPES:
+        return "minor", text
+    if old.get("db_type") and old.get("db_type") == new.get("db_type"):
+        return "minor", text + f" (same column type {new['db_type']})"
+    return "major", text
 
 
 def _null(old: Field, new: Field) -> tuple[Bump, str] | None:
