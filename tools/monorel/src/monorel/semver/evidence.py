@@ -76,21 +76,36 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class OperatorNote:
-    """Something operators must know before running a migration (a table rewrite, a long
-    lock, a data migration, a declared verdict): ``monorel version`` writes these into the
-    changelog under "Migrations", and each needs a ``migration`` or ``breaking`` fragment."""
+class _MigrationItem:
+    """Where in a migration something was found: the file, line, module and operation."""
 
     path: str  # the migration file, repository-relative
     line: int | None
     obj: str  # dotted module of the migration
     operation: str | None
-    statement: str | None
-    note: str
 
     @property
     def migration(self) -> str:
         return PurePosixPath(self.path).stem
+
+    def _where(self) -> dict[str, object]:
+        return {
+            "migration": self.migration,
+            "path": self.path,
+            "line": self.line,
+            "object": self.obj,
+            "operation": self.operation,
+        }
+
+
+@dataclass(frozen=True)
+class OperatorNote(_MigrationItem):
+    """Something operators must know before running a migration (a table rewrite, a long
+    lock, a data migration, a declared verdict): ``monorel version`` writes these into the
+    changelog under "Migrations", and each needs a ``migration`` or ``breaking`` fragment."""
+
+    statement: str | None
+    note: str
 
     @property
     def text(self) -> str:
@@ -98,34 +113,18 @@ class OperatorNote:
         return f"`{self.migration}`: {self.note}"
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "migration": self.migration,
-            "path": self.path,
-            "line": self.line,
-            "object": self.obj,
-            "operation": self.operation,
-            "statement": self.statement,
-            "note": self.note,
-        }
+        return {**self._where(), "statement": self.statement, "note": self.note}
 
 
 @dataclass(frozen=True)
-class Unclassified:
+class Unclassified(_MigrationItem):
     """A migration (or one of its operations) whose effect could not be judged, and why.
 
     A gate fails on every one of these until it is declared (a ``# monorel:`` line in
     the migration, or ``[tool.monorel.migration-operations]`` for an operation class).
     """
 
-    path: str
-    line: int | None
-    obj: str
-    operation: str | None
     reason: str
-
-    @property
-    def migration(self) -> str:
-        return PurePosixPath(self.path).stem
 
     @property
     def summary(self) -> str:
@@ -133,12 +132,4 @@ class Unclassified:
         return f"{what}: {self.reason}"
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "migration": self.migration,
-            "path": self.path,
-            "line": self.line,
-            "object": self.obj,
-            "operation": self.operation,
-            "reason": self.reason,
-            "summary": self.summary,
-        }
+        return {**self._where(), "reason": self.reason, "summary": self.summary}
