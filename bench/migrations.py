@@ -53,6 +53,9 @@ class Project:
     apps: tuple[str, ...]  # third-party apps its models need, before its own
     settings: str = ""  # extra settings lines
     skip: tuple[str, ...] = ()  # sub-packages left out (test apps)
+    # its apps as its documentation lists them, where it needs exactly those; else every
+    # app of the package with an AppConfig
+    installed: tuple[str, ...] = ()
 
 
 PROJECTS = {
@@ -66,13 +69,55 @@ PROJECTS = {
     "django-oscar": Project(
         "django-oscar",
         "oscar",
-        ("treebeard", "sorl.thumbnail", "django_tables2", "widget_tweaks", "haystack"),
+        ("treebeard", "django_tables2", "widget_tweaks", "haystack"),
         settings=(
             "HAYSTACK_CONNECTIONS = {'default': {'ENGINE': "
             "'haystack.backends.simple_backend.SimpleEngine'}}\n"
-            "OSCAR_DEFAULT_CURRENCY = 'EUR'\n"
+            "from oscar.defaults import *  # noqa: E402,F403 - Oscar's documented settings\n"
         ),
         skip=("test",),
+        installed=(
+            "oscar.config.Shop",
+            *(
+                f"oscar.apps.{app}.apps.{config}Config"
+                for app, config in (
+                    ("analytics", "Analytics"),
+                    ("checkout", "Checkout"),
+                    ("address", "Address"),
+                    ("shipping", "Shipping"),
+                    ("catalogue", "Catalogue"),
+                    ("catalogue.reviews", "CatalogueReviews"),
+                    ("communication", "Communication"),
+                    ("partner", "Partner"),
+                    ("basket", "Basket"),
+                    ("payment", "Payment"),
+                    ("offer", "Offer"),
+                    ("order", "Order"),
+                    ("customer", "Customer"),
+                    ("search", "Search"),
+                    ("voucher", "Voucher"),
+                    ("wishlists", "Wishlists"),
+                    ("dashboard", "Dashboard"),
+                    *(
+                        (f"dashboard.{name}", f"{name.title()}Dashboard")
+                        for name in (
+                            "reports",
+                            "users",
+                            "orders",
+                            "catalogue",
+                            "offers",
+                            "partners",
+                            "pages",
+                            "ranges",
+                            "reviews",
+                            "vouchers",
+                            "communications",
+                            "shipping",
+                        )
+                    ),
+                )
+            ),
+        ),
     ),
 }
 QUICK_PROJECTS = {"django-taggit": Project("django-taggit", "taggit", ())}
@@ -243,7 +288,7 @@ def _workspace(root: Path, member: str, project: Project, python: Path) -> tuple
         target,
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *project.skip),
     )
-    apps = _apps(root, member)
+    apps = list(project.installed) or _apps(root, member)
     settings = (
         'SECRET_KEY = "bench"\nUSE_TZ = True\nSITE_ID = 1\n'
         'DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"\n'
