@@ -18,7 +18,14 @@ from monorel_release_support import (
     release_members,
     start_shared_devpi,
 )
-from monorel_workspaces import sample_members, write_workspace
+from monorel_workspaces import GIT_ENV, commit_all, sample_members, write, write_workspace
+
+
+@pytest.fixture
+def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' git author and committer for in-process commands that commit or tag."""
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
 
 
 @pytest.fixture(scope="session")
@@ -72,3 +79,12 @@ def _stop_shared_semver_cluster() -> Iterator[None]:
     """Verdicts run in this process start one cluster on demand: stop it at the end."""
     yield
     database.stop_shared()
+
+
+@pytest.fixture
+def breaking_ws(tmp_path: Path) -> Path:
+    """The sample workspace with a committed breaking fragment on people-app."""
+    root = write_workspace(tmp_path / "ws", sample_members())
+    write(root / "packages/people-app/changelog.d/+rename.breaking.md", "Rename display_name.\n")
+    commit_all(root, "people-app: breaking change")
+    return root
