@@ -153,6 +153,8 @@ class Config:
     host_pins: Literal["current", "released"] = "current"
     tag_format: TagFormat = TagFormat()
     ignore_paths: tuple[str, ...] = DEFAULT_IGNORE_PATHS
+    # [tool.monorel.migration-operations] as written; validated by monorel.semver.operation_table
+    migration_operations: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -352,6 +354,10 @@ _ROOT_KEYS: dict[str, _Key] = {
         "list[str]", "a list of member-relative patterns", 'ignore-paths = ["tests/**"]'
     ),
     "packages": _Key("table", "a table per member", "[tool.monorel.packages.<member>]"),
+    # its entries are validated by monorel.semver.operation_table
+    "migration-operations": _Key(
+        "table", "a table of operation = rule", "[tool.monorel.migration-operations]"
+    ),
 }
 _PACKAGE_KEYS: dict[str, _Key] = {
     "role": _Key("str", '"library", "host" or "tool"', 'role = "library"', _ROLES),
@@ -447,6 +453,7 @@ def _read_config(root: Path, raw: dict) -> tuple[Config, dict[str, dict]]:
         host_pins=raw.get("host-pins", "current"),
         tag_format=tag_format,
         ignore_paths=tuple(raw.get("ignore-paths", DEFAULT_IGNORE_PATHS)),
+        migration_operations=raw.get("migration-operations", {}),
     )
     packages: dict[str, dict] = {}
     for key, table in raw.get("packages", {}).items():
