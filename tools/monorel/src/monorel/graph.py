@@ -9,7 +9,8 @@ depends to the member depended on:
 - ``imports``: the modules of the target the source's code imports (grimp, as
   ``monorel check`` reads them);
 - ``migrates``: cross-package migration dependencies (``("people_app", "0001_initial")``
-  in a migration of another member), read with ``ast`` like the MR-MIGRATION rule.
+  in a migration of another member), read by ``monorel.migration_files`` like the
+  MR-MIGRATION rule.
 
 Violations are the findings of the boundary rules (imports, django-refs, migrations),
 suppressed ones left out: each is attached to the edge from its file's member to the
@@ -26,6 +27,7 @@ from typing import Literal
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from monorel import migration_files
 from monorel.adapters import grimp_
 from monorel.checks import django_refs, imports, migrations, suppression
 from monorel.checks.context import CheckContext
@@ -169,7 +171,7 @@ def _migrations(ctx: CheckContext) -> list[tuple[str, str, str]]:
             tree = ctx.parse(path)
             if isinstance(tree, SyntaxError):
                 continue
-            for dep in migrations.parse_migration(tree)[1]:
+            for dep in migration_files.from_tree(path, tree).dependencies:
                 other = ctx.app(dep.label)
                 if other is None or other.member.name == app.member.name:
                     continue
