@@ -120,3 +120,11 @@ class SemverShortfall(MonorelError):
 
     code = "MR031"
     exit_code = EXIT_FINDINGS
+
+
+class HistoryMissing(MonorelError):
+    """git history a release point needs is not in this clone (shallow, or without the
+    commits and tags of earlier releases): nothing that reads release points can be trusted."""
+
+    code = "MR040"
+    exit_code = EXIT_USAGE
