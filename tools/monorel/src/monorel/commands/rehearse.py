@@ -2,20 +2,26 @@
 
 For every chosen earlier release of PKG, one leg (see ``monorel.rehearsal.legs``):
 old wheel + the host's other pins in a fresh venv, migrate a fresh database, load the
-host's seed, snapshot it, switch to the current wheel, migrate, check the plan is empty
-and no migration is missing, check every seeded row survived, run the host's contract
-tests. Legs run in parallel; the result is a matrix (and JUnit XML with ``--junit``).
-Exit 0 when every leg passes, 1 when any fails.
+host's seed and rows generated from the old models, snapshot them, switch to the current
+wheel, migrate, check the plan is empty and no migration is missing, then the four
+proofs about that leg's upgraded database: its schema equals a fresh install's, the data
+survived (or changed as the fragments declare), the host's contract tests pass on it,
+and the old release's contract tests pass on it (expected to fail for a major).
+Legs run in parallel; the result is a matrix (and JUnit XML with ``--junit``).
+Exit 0 when every leg passes, 1 when any fails, 2 when history is missing (MR040).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import shutil
 import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,10 +30,10 @@ from packaging.version import InvalidVersion, Version
 
 from monorel.adapters import devpi, git, uv
 from monorel.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, UsageError
-from monorel.rehearsal import matrix, venvs, wheels
+from monorel.rehearsal import declarations, matrix, venvs, wheels
 from monorel.rehearsal.databases import open_databases
-from monorel.rehearsal.legs import ContractTests, Deployment, Leg
-from monorel.release_points import ReleasePoint, released_versions
+from monorel.rehearsal.legs import Deployment, FreshSchema, Leg, OldContracts
+from monorel.release_points import ReleasePoint
 from monorel.workspace import Member, Workspace
 
 HELP = "rehearse upgrading a deployment from earlier releases of a package to the current code"
@@ -116,7 +122,7 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     if args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs} is not a positive number", fix="use --jobs 1 or more")
     host = _host(ws, member, args.host)
-    deployment = _deployment(host)
+    deployment = _deployment(ws, host)
     installs = _Installs(
         ws,
         member,
@@ -128,10 +134,13 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     )
     databases = open_databases(args.db)
     work_root = Path(tempfile.mkdtemp(prefix="monorel-rehearse-"))
+    # the reference schema is the same for every leg: migrate it while the legs set up
+    fresh = matrix.Once(
+        FreshSchema(deployment, databases, installs.new_python, work_root / "fresh").read
+    )
+    reference = threading.Thread(target=_ignoring_errors(fresh), name="fresh-install")
+    reference.start()
     try:
-        contract_tests = matrix.Once(
-            ContractTests(deployment, databases, installs.new_python, work_root / "contracts").run
-        )
         legs = [
             Leg(
                 package=member.name,
@@ -139,16 +148,21 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
                 to_version=member.version,
                 old_python=functools.partial(installs.old_python, release),
                 new_python=installs.new_python,
-                contract_tests=contract_tests,
+                fresh_schema=fresh,
                 databases=databases,
                 deployment=deployment,
                 work_dir=work_root / f"from-{release.version}",
                 seed=_seed_at(ws, host, release, work_root / f"seed-{release.version}"),
+                old_contracts=_contracts_at(
+                    ws, host, release, work_root / f"contracts-{release.version}"
+                ),
+                declared=declarations.for_leg(member, release.version),
             )
             for release in chosen
         ]
         results = matrix.run_legs(legs, args.jobs)
     finally:
+        reference.join()
         databases.close()
         shutil.rmtree(work_root, ignore_errors=True)
     title = (
@@ -231,7 +245,7 @@ def earlier_releases(
     """
     current = Version(member.version)
     found: dict[str, EarlierRelease] = {}
-    for point in released_versions(ws, member):
+    for point in ws.release_index.released_versions(member):
         version = _parse(point.version)
         if version is None or version > current:
             continue
@@ -288,6 +302,47 @@ def _seed_at(ws: Workspace, host: Member, release: EarlierRelease, dest: Path) -
     return path
 
 
+def _ignoring_errors(action: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        # the Once keeps the error: each leg that needs the result reports it
+        with contextlib.suppress(Exception):
+            action()
+
+    return run
+
+
+def _contracts_at(ws: Workspace, host: Member, release: EarlierRelease, dest: Path) -> OldContracts:
+    """The host's contract tests as they were at the old release point (exported from git
+    with the host's test tree around them, so their conftest files come along)."""
+    tests = host.contract_tests
+    if tests is None:
+        return OldContracts(None)
+    if release.point is None:
+        return OldContracts(
+            None,
+            missing=f"the host's contract tests at {release.version} are unknown: that release "
+            "is on the index only, not in this repository's history",
+        )
+    top = tests.relative_to(host.path).parts[0]
+    host_rel = host.relpath(ws.root)
+    commit = release.point.commit
+    if git.tree_id(ws.root, commit, f"{host_rel}/{top}") is None:  # a tree or a file
+        return OldContracts(None, missing=_not_there(host, tests, release))
+    root = git.export_tree(ws.root, commit, f"{host_rel}/{top}", dest).parent
+    exported = root / tests.relative_to(host.path)
+    if not exported.exists():
+        return OldContracts(None, missing=_not_there(host, tests, release))
+    return OldContracts(exported, rootdir=root)
+
+
+def _not_there(host: Member, tests: Path, release: EarlierRelease) -> str:
+    commit = release.point.commit[:12] if release.point else "?"
+    return (
+        f"the host's contract tests ({tests.relative_to(host.path).as_posix()}) did not exist "
+        f"at {release.version} ({commit}): old code on the new schema is unproven"
+    )
+
+
 def _host(ws: Workspace, member: Member, name: str | None) -> Member:
     if name is not None:
         host = ws.member(name)
@@ -311,7 +366,7 @@ def _host(ws: Workspace, member: Member, name: str | None) -> Member:
     return hosts[0]
 
 
-def _deployment(host: Member) -> Deployment:
+def _deployment(ws: Workspace, host: Member) -> Deployment:
     section = f"[tool.monorel.packages.{host.name}]"
     if not host.django_settings:
         raise ConfigError(
@@ -330,6 +385,7 @@ def _deployment(host: Member) -> Deployment:
             fix=f'set contract-tests = "tests/contracts" in {section}, or remove the key',
         )
     return Deployment(
+        apps=_apps(ws, host),
         host=host.name,
         host_dir=host.path,
         settings=host.django_settings,
@@ -338,6 +394,13 @@ def _deployment(host: Member) -> Deployment:
         seed=host.seed,
         contract_tests=host.contract_tests,
     )
+
+
+def _apps(ws: Workspace, host: Member) -> tuple[str, ...]:
+    """Import packages of the host and the workspace members it deploys: their Django
+    apps are the tables a leg fills with generated rows and watches."""
+    members = [host, *(ws.members[name] for name in sorted(_closure(ws, host)))]
+    return tuple(m.import_name for m in members)
 
 
 def _closure(ws: Workspace, root: Member) -> set[str]:
