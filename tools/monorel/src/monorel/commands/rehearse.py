@@ -30,9 +30,9 @@ from packaging.version import InvalidVersion, Version
 
 from monorel.adapters import devpi, git, uv
 from monorel.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, UsageError
-from monorel.rehearsal import declarations, matrix, venvs, wheels
+from monorel.rehearsal import declarations, matrix, old_release, venvs, wheels
 from monorel.rehearsal.databases import open_databases
-from monorel.rehearsal.legs import Deployment, FreshSchema, Leg, OldContracts
+from monorel.rehearsal.legs import Deployment, FreshSchema, Leg
 from monorel.release_points import ReleasePoint
 from monorel.workspace import Member, Workspace
 
@@ -152,9 +152,15 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
                 databases=databases,
                 deployment=deployment,
                 work_dir=work_root / f"from-{release.version}",
-                seed=_seed_at(ws, host, release, work_root / f"seed-{release.version}"),
-                old_contracts=_contracts_at(
-                    ws, host, release, work_root / f"contracts-{release.version}"
+                seed=old_release.seed(
+                    ws, host, release.version, release.point, work_root / f"seed-{release.version}"
+                ),
+                old_contracts=old_release.contract_tests(
+                    ws,
+                    host,
+                    release.version,
+                    release.point,
+                    work_root / f"contracts-{release.version}",
                 ),
                 declared=declarations.for_leg(member, release.version),
             )
@@ -285,23 +291,6 @@ def _choose(
     return chosen
 
 
-def _seed_at(ws: Workspace, host: Member, release: EarlierRelease, dest: Path) -> Path | None:
-    """The host's seed fixture at the old release point, if it existed there.
-
-    The seed follows the current models; an old deployment held data shaped by the old
-    ones, so a field added since would not even load into the old schema.
-    """
-    if release.point is None or host.seed is None:
-        return None
-    text = git.show(ws.root, release.point.commit, host.seed.relative_to(ws.root).as_posix())
-    if text is None:
-        return None
-    dest.mkdir(parents=True, exist_ok=True)
-    path = dest / host.seed.name  # the same name: loaddata picks the format by extension
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def _ignoring_errors(action: Callable[[], object]) -> Callable[[], None]:
     def run() -> None:
         # the Once keeps the error: each leg that needs the result reports it
@@ -309,38 +298,6 @@ def _ignoring_errors(action: Callable[[], object]) -> Callable[[], None]:
             action()
 
     return run
-
-
-def _contracts_at(ws: Workspace, host: Member, release: EarlierRelease, dest: Path) -> OldContracts:
-    """The host's contract tests as they were at the old release point (exported from git
-    with the host's test tree around them, so their conftest files come along)."""
-    tests = host.contract_tests
-    if tests is None:
-        return OldContracts(None)
-    if release.point is None:
-        return OldContracts(
-            None,
-            missing=f"the host's contract tests at {release.version} are unknown: that release "
-            "is on the index only, not in this repository's history",
-        )
-    top = tests.relative_to(host.path).parts[0]
-    host_rel = host.relpath(ws.root)
-    commit = release.point.commit
-    if git.tree_id(ws.root, commit, f"{host_rel}/{top}") is None:  # a tree or a file
-        return OldContracts(None, missing=_not_there(host, tests, release))
-    root = git.export_tree(ws.root, commit, f"{host_rel}/{top}", dest).parent
-    exported = root / tests.relative_to(host.path)
-    if not exported.exists():
-        return OldContracts(None, missing=_not_there(host, tests, release))
-    return OldContracts(exported, rootdir=root)
-
-
-def _not_there(host: Member, tests: Path, release: EarlierRelease) -> str:
-    commit = release.point.commit[:12] if release.point else "?"
-    return (
-        f"the host's contract tests ({tests.relative_to(host.path).as_posix()}) did not exist "
-        f"at {release.version} ({commit}): old code on the new schema is unproven"
-    )
 
 
 def _host(ws: Workspace, member: Member, name: str | None) -> Member:

@@ -22,13 +22,15 @@ its own savepoint inside one transaction; on PostgreSQL constraints are checked 
 statement (``SET CONSTRAINTS ALL IMMEDIATE``), so a refused row is refused at once.
 
 ``models_of(app_modules)`` is also what the snapshot reads: the models of the apps whose
-module is one of ``app_modules`` (or below), and the models their foreign keys need.
+module is one of ``app_modules`` (or below), and the models their foreign keys and
+many-to-many fields point at.
 """
 
 from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import itertools
 import uuid
 from typing import Any
@@ -58,6 +60,7 @@ def models_of(app_modules: list[str]) -> list[Any]:
             continue
         found[meta.label_lower] = model
         todo.extend(f.related_model for f in meta.concrete_fields if f.is_relation)
+        todo.extend(f.related_model for f in meta.local_many_to_many)
     return _dependency_order(list(found.values()))
 
 
@@ -260,43 +263,34 @@ def _edges(field: Any) -> list[Any]:
 
 
 def _kind(field: Any) -> str | None:
+    """The kind of values ``field`` holds (a key of ``_PLAIN``); None for a type not known."""
+    return next((kind for classes, kind in _kinds() if isinstance(field, classes)), None)
+
+
+@functools.cache
+def _kinds() -> tuple[tuple[Any, str], ...]:
+    """Field classes -> kind, first match wins (subclasses before their bases)."""
     from django.db import models
 
-    if isinstance(field, models.BooleanField):
-        return "bool"
-    if isinstance(field, models.EmailField):
-        return "email"
-    if isinstance(field, models.URLField):
-        return "url"
-    if isinstance(field, models.GenericIPAddressField):
-        return "ip"
-    if isinstance(field, models.FileField | models.FilePathField):
-        return "path"
-    if isinstance(field, models.CharField | models.SlugField):
-        return "char"
-    if isinstance(field, models.TextField):
-        return "text"
-    if isinstance(field, models.DecimalField):
-        return "decimal"
-    if isinstance(field, models.FloatField):
-        return "float"
-    if isinstance(field, models.DurationField):
-        return "duration"
-    if isinstance(field, models.DateTimeField):  # before DateField: it is one
-        return "datetime"
-    if isinstance(field, models.DateField):
-        return "date"
-    if isinstance(field, models.TimeField):
-        return "time"
-    if isinstance(field, models.UUIDField):
-        return "uuid"
-    if isinstance(field, models.JSONField):
-        return "json"
-    if isinstance(field, models.BinaryField):
-        return "binary"
-    if isinstance(field, models.IntegerField | models.SmallIntegerField | models.BigIntegerField):
-        return "int"
-    return None
+    return (
+        (models.BooleanField, "bool"),
+        (models.EmailField, "email"),
+        (models.URLField, "url"),
+        (models.GenericIPAddressField, "ip"),
+        (models.FileField | models.FilePathField, "path"),
+        (models.CharField | models.SlugField, "char"),
+        (models.TextField, "text"),
+        (models.DecimalField, "decimal"),
+        (models.FloatField, "float"),
+        (models.DurationField, "duration"),
+        (models.DateTimeField, "datetime"),  # before DateField: it is one
+        (models.DateField, "date"),
+        (models.TimeField, "time"),
+        (models.UUIDField, "uuid"),
+        (models.JSONField, "json"),
+        (models.BinaryField, "binary"),
+        (models.IntegerField | models.SmallIntegerField | models.BigIntegerField, "int"),
+    )
 
 
 def _base36(n: int) -> str:
