@@ -277,7 +277,7 @@ class Leg:
             return
         try:
             fresh = self.fresh_schema()
-        except FreshInstallFailed as exc:
+        except (FreshInstallFailed, OSError) as exc:
             step.ok, step.error = False, f"a fresh install with the new code failed: {exc}"
             return
         upgraded = schema.load(self.work_dir / "schema-upgraded.json")
