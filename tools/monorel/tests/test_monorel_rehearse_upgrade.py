@@ -12,6 +12,9 @@ note the seed fills, a memo and a status the seed never sets (the generated rows
 - squash:      0001 + an unreleased 0002 (sku) squashed, originals deleted -> schema
 - old-minor:   drops ``Item.note`` (declared), the old code still selects it -> old code fails
 - old-major:   the same as a declared breaking change -> reported as expected, passes
+- renames:     Item -> Article, name -> title, a declared breaking change: the schema
+               equals a fresh install's although PostgreSQL kept the old generated names,
+               the data is found under the new names, only the old code fails (expected)
 - constraint:  adds CHECK (price > 0) (the seed has price 0) -> fails at migrate
 - view:        drops ``Item.note``, which a view of the host selects: SQLite refuses
                (migrate), PostgreSQL drops the view with the column (data survival)
@@ -271,6 +274,7 @@ class Scenario:
     files: dict[str, str] = field(default_factory=dict)
     removed: tuple[str, ...] = ()
     fragments: dict[str, str] = field(default_factory=dict)  # changelog.d name -> text
+    contract: str | None = None  # the host's contract tests as of 1.1.0 (None: unchanged)
     seed_sku: bool = False  # the host's seed follows new models with a sku
     host_view: bool = False
 
@@ -344,6 +348,29 @@ class Migration(migrations.Migration):
         fragments={
             "+note.breaking.md": "Items lose their note.\n\nDrops: tiny_shop_item.note\n",
         },
+    ),
+    "renames": Scenario(
+        models=_SHOP_MODELS.replace("class Item(", "class Article(").replace(
+            "    name = models.CharField(", "    title = models.CharField("
+        ),
+        files={
+            "migrations/0002_change.py": """
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("tiny_shop", "0001_initial")]
+    operations = [
+        migrations.RenameModel("Item", "Article"),
+        migrations.RenameField("article", "name", "title"),
+    ]
+""",
+        },
+        fragments={"+article.breaking.md": "Items are articles, and their name a title.\n"},
+        contract=_CONTRACT_TEST.replace("Item", "Article")
+        .replace('name="pen"', 'title="pen"')
+        .replace('name="zzz-last"', 'title="zzz-last"')
+        .replace('"name"', '"title"'),
     ),
     "constraint": Scenario(
         models=_SHOP_MODELS
@@ -542,6 +569,8 @@ def scenario(base_workspace: Path):
                     for e in _SEED
                 ]
                 _write(root / _SEED_PATH, json.dumps(seed, indent=1))
+            if spec.contract is not None:
+                _write(root / _CONTRACT_PATH, spec.contract)
             if spec.host_view:
                 _host_view(root / "apps" / "tiny-host" / "src" / "tiny_host")
             pyproject = shop / "pyproject.toml"
@@ -855,3 +884,21 @@ def test_old_code_failing_on_the_schema_of_a_declared_major_is_expected(
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None
     assert (suite.get("failures"), suite.get("skipped")) == ("0", "2")
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+def test_renamed_tables_and_columns_keep_their_schema_and_their_data(
+    scenario, rehearse_cache, shared_postgres, db, capsys
+):
+    # given tiny-shop renames Item to Article and name to title, as a breaking change
+    root = scenario("renames")
+    # when
+    code, output = _rehearse(root, rehearse_cache, _db(db, shared_postgres), capsys, "--timings")
+    # then schema, data survival and the new contract tests pass: only the old code fails
+    assert code == 0, output
+    row = _row(output, "1.0.0")
+    assert row[:2] == ["1.0.0", "ok"]
+    assert row[3] == "old code"
+    assert row[4].startswith("expected for a major release: 2 of 2 failed: ")
+    timings = next(line for line in output.splitlines() if line.startswith("  1.0.0: "))
+    assert [re.sub(r" [\d.]+s$", "", s) for s in timings[9:].split(", ")] == _ALL_STEPS
