@@ -91,7 +91,7 @@ class ReleaseIndex:
       ``last_release`` and ``release_point`` fail when the point they answer with is the
       version first seen at the cut (a shallow clone deep enough to see the last version
       bump keeps working, and so does one with the release tag);
-    - the member's changelog has a section for a version (up to the current one) that
+    - the member's changelog has a section for a version before the current one that
       neither a tag nor the history of its pyproject.toml shows: a clone or import
       without the commits and tags of earlier releases (``released_versions``).
 
@@ -174,7 +174,9 @@ class ReleaseIndex:
         missing = [
             version
             for version in _changelog_versions(member)
-            if _parse(version) not in known and (current is None or _parse(version) <= current)
+            # the current version's own section may be written before its commit (a release
+            # being made): only earlier releases must be in history
+            if _parse(version) not in known and (current is None or _parse(version) < current)
         ]
         if missing:
             changelog = member.changelog_file.relative_to(self.ws.root).as_posix()
