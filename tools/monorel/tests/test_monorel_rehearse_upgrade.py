@@ -712,11 +712,11 @@ def test_the_old_wheel_comes_from_the_index_when_it_has_it(
 
 _ALL_STEPS = [
     "install old",
+    "install new",
     "migrate old",
     "load seed",
     "generate rows",
     "snapshot",
-    "install new",
     "migrate",
     "plan empty",
     "makemigrations",

@@ -9,9 +9,12 @@ upgraded the database). After each command it prints ``@@monorel-done <command>`
 it exits at end of input. Commands and their steps:
 
     old        migrate old, load seed, generate rows, snapshot      (the old venv)
-    old-code   old code: the old release's contract tests on the upgraded database
-    new        migrate, plan empty, makemigrations, schema, data survival   (new venv)
-    contracts  contract tests: the host's contract tests on the upgraded database
+    old-code   old code: the old release's contract tests on the upgraded database;
+               they are collected at once, and run when the next line is ``go``
+    contracts  contract tests: the host's contract tests on the upgraded database    (new
+               venv); collected at once, then each line is run as a command (``new``)
+               until ``go`` runs them (see ``_leg_database``)
+    new        migrate, plan empty, makemigrations, schema, data survival
     fresh      migrate, schema: a database migrated from scratch (the reference)
 
 ``schema`` and ``data survival`` here only read the database (``_schema``, ``_probe``);
@@ -40,6 +43,8 @@ import _probe
 import _schema
 
 DONE = "@@monorel-done"
+# runs one command of this process (set by ``main``); the pytest plugin calls it too
+_RUN_COMMAND: list[Callable[[str], None]] = []
 
 
 class _Failed(Exception):
@@ -98,19 +103,20 @@ def _makemigrations_check(out: io.StringIO) -> None:
             ) from None
 
 
-def _pytest(spec: dict | None, out: io.StringIO) -> None:
-    """The contract tests of ``spec`` ({tests, rootdir, ini, junit}) on this database."""
+def _pytest(spec: dict | None, out: io.StringIO, *, wait: bool = False) -> None:
+    """The contract tests of ``spec`` ({tests, rootdir, ini, junit}) on this database;
+    ``wait``: collect them, then wait for ``go`` on stdin (see ``_leg_database``)."""
     if spec is None:
         out.write("no contract tests configured\n")
         return
+    import _leg_database  # imports pytest: only in a process that runs tests
     import pytest
 
+    _leg_database.RUN_COMMAND[:] = _RUN_COMMAND
     args = [
         "-q",
         "-p",
         "no:cacheprovider",
-        "-p",
-        "_leg_database",
         "-c",  # an empty ini: the workspace's pytest config is not the deployment's
         spec["ini"],
         "--rootdir",
@@ -121,9 +127,12 @@ def _pytest(spec: dict | None, out: io.StringIO) -> None:
         spec["junit"],
         "-o",
         "junit_family=xunit1",
+        *(["--monorel-wait"] if wait else []),
         spec["tests"],
     ]
-    code = pytest.main(args)
+    # the plugin object, not ``-p``: imported here already, pytest would warn that it
+    # cannot rewrite its asserts
+    code = pytest.main(args, plugins=[_leg_database])
     if code != 0:
         lines = [line for line in out.getvalue().splitlines() if line.strip()]
         failed = [
@@ -156,7 +165,7 @@ def _commands(config: dict) -> dict[str, list[tuple[str, Callable[[io.StringIO],
             ("", _close_connections),
         ],
         "old-code": [
-            ("old code", lambda out: _pytest(config.get("old_contracts"), out)),
+            ("old code", lambda out: _pytest(config.get("old_contracts"), out, wait=True)),
             ("", _close_connections),
         ],
         "new": [
@@ -168,7 +177,7 @@ def _commands(config: dict) -> dict[str, list[tuple[str, Callable[[io.StringIO],
             ("", _close_connections),
         ],
         "contracts": [
-            ("contract tests", lambda out: _pytest(config.get("contracts"), out)),
+            ("contract tests", lambda out: _pytest(config.get("contracts"), out, wait=True)),
             ("", _close_connections),
         ],
         "fresh": [
@@ -194,6 +203,11 @@ def _run(steps: list[tuple[str, Callable[[io.StringIO], None]]], results: Path) 
             record.update(ok=False, output=out.getvalue() + "\n" + traceback.format_exc())
         record["output"] = record["output"] or out.getvalue()
         record["seconds"] = time.perf_counter() - started
+        wait = getattr(sys.modules.get("_leg_database"), "WAIT", {})
+        if "until" in wait:
+            # waited for the other side: the step took from the go, and prepared before it
+            record["prepared"] = wait.pop("from") - started
+            record["seconds"] = time.perf_counter() - wait.pop("until")
         if name:  # unnamed steps are housekeeping, not reported
             done.append(record)
             results.write_text(json.dumps({"steps": done}), encoding="utf-8")
@@ -204,19 +218,21 @@ def _run(steps: list[tuple[str, Callable[[io.StringIO], None]]], results: Path) 
 def main(argv: list[str]) -> int:
     config = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     commands = _commands(config)
-    _setup()
-    for line in sys.stdin:
-        command = line.strip()
-        if not command:
-            continue
+
+    def run_command(command: str) -> None:
         results = Path(config["work_dir"]) / f"steps-{command}.json"
         results.unlink(missing_ok=True)
         _run(commands[command], results)
-        print(f"{DONE} {command}", flush=True)
-        if command == "old" and config.get("old_contracts"):
-            # idle while the new side upgrades: import pytest for the old code's tests now
-            # (not pytest-django: pytest would warn that it cannot rewrite its asserts)
-            import pytest  # noqa: F401
+        # the real stdout: a command run while pytest waits has a step's stdout redirected
+        print(f"{DONE} {command}", file=sys.__stdout__, flush=True)
+
+    _RUN_COMMAND.append(run_command)
+    _setup()
+    for line in sys.stdin:
+        command = line.strip()
+        if command in ("", "go"):
+            continue  # a go nobody waited for: the command had nothing to wait for
+        run_command(command)
     return 0
 
 

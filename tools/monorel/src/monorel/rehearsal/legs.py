@@ -3,11 +3,11 @@
 Steps, in order; the first that fails ends the leg and is reported with its error:
 
   install old      venv with the old wheel + the host's other pins (current workspace wheels)
+  install new      venv with the current wheel instead of the old one
   migrate old      ``migrate`` a fresh database
   load seed        ``loaddata`` the host's seed fixture (as the host had it at the old release)
   generate rows    rows generated from the old models for every table (``_fill``)
   snapshot         a hash of every value of every row of the watched tables
-  install new      venv with the current wheel instead of the old one
   migrate          ``migrate`` the same database with the new code
   plan empty       ``migrate --plan`` has nothing left to apply
   makemigrations   ``makemigrations --check``: no model change lacks a migration
@@ -19,9 +19,14 @@ Steps, in order; the first that fails ends the leg and is reported with its erro
   old code         the old release's contract tests (old venv) on this database; a
                    failure is *expected* (reported, not failing) when the leg is major
 
-Each side runs in one process (``worker``): the old side sets the database up, waits
-while the new side upgrades it and runs the contract tests, then runs the old release's
-contract tests. pytest-django uses the leg's database as it is (``_leg_database``).
+Each side runs in one process (``worker``), both started at once: the old side sets the
+database up while the new side starts Django and pytest and collects the contract tests;
+then the new side upgrades the database and runs them, while the old side collects the old
+release's contract tests, which it runs last. A step that collected its tests early takes
+what the leg waits for once it may run them (its output says how long collecting took).
+The first step of each command also counts what no step measures (for a
+side's first command: starting its interpreter and Django), so a leg's steps add up to it.
+pytest-django uses the leg's database as it is (``_leg_database``).
 The fresh install to compare the schema with is the same for every leg: one per
 rehearsal (``FreshSchema``).
 """
@@ -52,8 +57,8 @@ _COMMANDS = {
 }
 STEPS = (
     "install old",
-    *_COMMANDS["old"],
     "install new",
+    *_COMMANDS["old"],
     *_COMMANDS["new"],
     *_COMMANDS["contracts"],
     *_COMMANDS["old-code"],
@@ -198,6 +203,9 @@ class Leg:
             old = _timed(result, "install old", self.old_python)
             if old is None:
                 return result
+            new = _timed(result, "install new", self.new_python)
+            if new is None:
+                return result
             try:
                 url = self.databases.create(f"{self.package}_{self.from_version}", self.work_dir)
             except MonorelError as exc:
@@ -210,21 +218,29 @@ class Leg:
                 self.old_contracts,
             )
             env = leg_env(self.deployment.pythonpath, self.deployment.settings, url)
-            workers.append(Worker(old, config, env=env, cwd=self.work_dir, timeout=_TIMEOUT))
-            if not self._command(result, workers[0], "old"):
+            old_side = Worker(old, config, env=env, cwd=self.work_dir, timeout=_TIMEOUT)
+            workers.append(old_side)
+            new_side = Worker(new, config, env=env, cwd=self.work_dir, timeout=_TIMEOUT)
+            workers.append(new_side)
+            # the new side starts Django and pytest and collects the contract tests while
+            # the old side sets the database up; then it upgrades it ("new") and on "go"
+            # runs the tests
+            new_side.send("contracts")
+            if not self._command(result, old_side, "old"):
                 return result
-            new = _timed(result, "install new", self.new_python)
-            if new is None:
+            if self.old_contracts.tests is not None or not self.old_contracts.missing:
+                # the old side collects its tests while the new side upgrades; "go" runs them
+                old_side.send("old-code")
+            if not self._command(result, new_side, "new"):
                 return result
-            workers.append(Worker(new, config, env=env, cwd=self.work_dir, timeout=_TIMEOUT))
-            for command in ("new", "contracts"):
-                if not self._command(result, workers[1], command):
-                    return result
-            workers.pop().close()  # the new side is done: its connection goes first
+            if not self._command(result, new_side, "contracts", go=True):
+                return result
+            new_side.close()  # the new side is done: its connection goes first
+            workers.remove(new_side)
             if self.old_contracts.tests is None and self.old_contracts.missing:
                 result.steps.append(StepResult("old code", False, 0.0, self.old_contracts.missing))
                 return result
-            self._command(result, workers[0], "old-code")
+            self._command(result, workers[0], "old-code", go=True)
             return result
         finally:
             for worker in workers:
@@ -235,12 +251,18 @@ class Leg:
                     self.databases.drop(url)
             result.seconds = time.perf_counter() - started
 
-    def _command(self, result: LegResult, worker: Worker, command: str) -> bool:
-        """Run one command of a side; record its steps; True when all passed."""
+    def _command(self, result: LegResult, worker: Worker, command: str, go: bool = False) -> bool:
+        """Run one command of a side (``go``: sent before, waiting for ``go``); record its
+        steps; True when all passed."""
         expected = _COMMANDS[command]
         started = time.perf_counter()
-        why = worker.run(command)
+        why = (worker.send("go") or worker.wait(command)) if go else worker.run(command)
         reported = steps_of(self.work_dir, command)
+        if reported:
+            # what no step measured (starting the process and Django, for a side's first
+            # command) belongs to the command's first step, so the steps add up to the leg
+            elapsed = time.perf_counter() - started
+            reported[0]["seconds"] += max(0.0, elapsed - sum(s["seconds"] for s in reported))
         for step in reported:
             result.steps.append(self._finish(step))
             if not result.steps[-1].ok:
@@ -248,7 +270,7 @@ class Leg:
         if why is None and len(reported) == len(expected):
             return True
         # the process died between steps (import error, crash, timeout): blame the next step
-        seconds = time.perf_counter() - started - sum(s["seconds"] for s in reported)
+        seconds = max(0.0, time.perf_counter() - started - sum(s["seconds"] for s in reported))
         name = expected[min(len(reported), len(expected) - 1)]
         text = why or "ended without reporting its steps"
         result.steps.append(
@@ -259,6 +281,8 @@ class Leg:
     def _finish(self, step: dict) -> StepResult:
         """A reported step as a result; the proofs compare what their step read."""
         output = step["output"][-_OUTPUT_KEPT:]
+        if "prepared" in step:
+            output += f"\n(collected in {step['prepared']:.2f}s while the new side worked)"
         if not step["ok"]:
             error = step["error"] or failure.summarize(step["output"])
             found = StepResult(step["name"], False, step["seconds"], error, output)

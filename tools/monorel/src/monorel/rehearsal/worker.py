@@ -68,12 +68,21 @@ class Worker:
     def run(self, command: str) -> str | None:
         """Run ``command``; None when it finished, else why the process did not (it died,
         or it ran out of time), with the end of its output."""
-        assert self._proc.stdin is not None and self._proc.stdout is not None
+        return self.send(command) or self.wait(command)
+
+    def send(self, line: str) -> str | None:
+        """Send a command (or ``go``) without waiting; None, or why it could not."""
+        assert self._proc.stdin is not None
         try:
-            self._proc.stdin.write(command.encode() + b"\n")
+            self._proc.stdin.write(line.encode() + b"\n")
             self._proc.stdin.flush()
         except BrokenPipeError:
             return self._ended("the process had ended")
+        return None
+
+    def wait(self, command: str) -> str | None:
+        """Wait until ``command`` finished (see ``run``)."""
+        assert self._proc.stdout is not None
         deadline = time.monotonic() + self._timeout
         fd = self._proc.stdout.fileno()
         while True:
