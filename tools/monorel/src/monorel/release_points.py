@@ -15,7 +15,6 @@ an error, never "nothing was released".
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,6 +23,8 @@ from typing import Literal
 from packaging.version import InvalidVersion, Version
 
 from monorel.adapters import git
+from monorel.changelog import has_section
+from monorel.changelog import versions as changelog_versions
 from monorel.errors import HistoryMissing
 from monorel.workspace import Member, Workspace
 
@@ -31,10 +32,6 @@ _FETCH = (
     "fetch the whole history: git fetch --unshallow --tags "
     "(GitHub Actions: actions/checkout with fetch-depth: 0)"
 )
-# a version in a changelog heading ("## 1.2.0 (2026-11-25)", "billing-app 1.2.0")
-_HEADING_VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)*(?:(?:a|b|rc)\d+)?)(?![\w.])")
-# a reST section underline: one punctuation character, three times or more
-_UNDERLINE = re.compile(r"([=\-~^*+])\1{2,}\s*")
 
 
 @dataclass(frozen=True)
@@ -247,47 +244,20 @@ def _released_at(ws: Workspace, changelog: str, version: str, bump: str, end: st
     """The bump commit, or the first commit before ``end`` whose changelog has the version's
     section: a release whose changelog was built after the bump happened there, and the
     changes between the two are in that section (their fragments were consumed)."""
-    if _has_section(git.show(ws.root, bump, changelog), version):
+    if has_section(git.show(ws.root, bump, changelog), version):
         return bump
     for commit in git.commits_between(ws.root, bump, end, changelog):
-        if _has_section(git.show(ws.root, commit, changelog), version):
+        if has_section(git.show(ws.root, commit, changelog), version):
             return commit
     return bump  # the changelog never got the section: the bump is all history tells
-
-
-def _has_section(changelog: str | None, version: str) -> bool:
-    """Whether a heading of ``changelog`` names ``version`` (Markdown ``#`` or reST underline)."""
-    if changelog is None:
-        return False
-    named = re.compile(rf"(?<![\w.]){re.escape(version)}(?![\w.])")
-    lines = changelog.splitlines()
-    for line, below in zip(lines, [*lines[1:], ""], strict=True):
-        heading = line.lstrip().startswith("#") or _UNDERLINE.fullmatch(below) is not None
-        if heading and named.search(line):
-            return True
-    return False
 
 
 def _changelog_versions(member: Member) -> list[str]:
     """The version each heading of the member's changelog names first (in file order)."""
     try:
-        text = member.changelog_file.read_text(encoding="utf-8")
+        return changelog_versions(member.changelog_file.read_text(encoding="utf-8"))
     except OSError:
         return []
-    found: list[str] = []
-    lines = text.splitlines()
-    for line, below in zip(lines, [*lines[1:], ""], strict=True):
-        heading = line.lstrip().startswith("#") or _UNDERLINE.fullmatch(below) is not None
-        version = heading_version(line) if heading else None
-        if version is not None and version not in found:
-            found.append(version)
-    return found
-
-
-def heading_version(heading: str) -> str | None:
-    """The first valid version a changelog heading names ("## 1.2.0 (2026-11-25)")."""
-    match = _HEADING_VERSION.search(heading)
-    return match.group(1) if match and _parse(match.group(1)) is not None else None
 
 
 def version_at(ws: Workspace, member: Member, commit: str) -> str | None:

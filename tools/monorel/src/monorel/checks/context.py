@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from monorel import sources
 from monorel.adapters import git
 from monorel.checks.django_apps import DjangoApp, discover
 from monorel.release_points import ReleaseIndex, ReleasePoint
@@ -21,10 +23,14 @@ class CheckContext:
     _trees: dict[Path, ast.Module | SyntaxError] = field(default_factory=dict, repr=False)
 
     def rel(self, path: Path) -> str:
-        try:
-            return path.resolve().relative_to(self.ws.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        # the path as named first: a symbolic link must be reported where it is, not
+        # where it points
+        for candidate in (Path(os.path.abspath(path)), path.resolve()):
+            try:
+                return candidate.relative_to(self.ws.root).as_posix()
+            except ValueError:
+                continue
+        return path.as_posix()
 
     def source_files(self, member: Member) -> list[Path]:
         if not member.package_dir.is_dir():
@@ -35,7 +41,7 @@ class CheckContext:
         """The module's AST, or the SyntaxError that prevented it (cached either way)."""
         if path not in self._trees:
             try:
-                self._trees[path] = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+                self._trees[path] = sources.parse(path)
             except SyntaxError as exc:
                 self._trees[path] = exc
         return self._trees[path]

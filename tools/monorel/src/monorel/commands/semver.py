@@ -1,7 +1,8 @@
 """`monorel semver PKG [--since REF] [--format text|json]`: the bump PKG's changes require.
 
-Prints the verdict and the evidence for it; exits 0 whatever the verdict (it informs;
-``monorel plan`` is what fails when fragments ask for less).
+Prints the verdict and the evidence for it, what could not be judged (unclassified) and
+the operator notes; exits 0 whatever the verdict (it informs; ``monorel plan`` is what
+fails when fragments ask for less or something is unclassified).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
+from monorel import api_usage
 from monorel.errors import EXIT_OK
 from monorel.workspace import Workspace
 
@@ -36,13 +38,14 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     member = ws.member(args.package)
     verdict = required_bump(ws, member, since=args.since)
     if args.format == "json":
-        print(json.dumps(verdict.as_dict(), indent=2))
+        print(json.dumps(verdict.as_dict(), indent=2))  # `plan --format json` has the breaks
     else:
-        print(render(verdict))
+        # the members each breaking API change breaks (the usage index MR-IMPORT reads too)
+        print(render(verdict, api_usage.breaks(api_usage.UsageIndex(ws), member, verdict.evidence)))
     return EXIT_OK
 
 
-def render(verdict: Verdict) -> str:
+def render(verdict: Verdict, breaks: list[api_usage.Break] | None = None) -> str:
     """The text report: a headline, then one line per evidence item with its location."""
     if verdict.baseline is None:
         return f"{verdict.package}: never released, nothing to compare (bump: none)"
@@ -58,6 +61,13 @@ def render(verdict: Verdict) -> str:
         if item.fragment_types:
             names = " or ".join(f"`{t}`" for t in item.fragment_types)
             lines.append(f"         needs a {names} fragment")
+        lines.extend(f"         {b.summary}" for b in breaks or () if b.change == item.subject)
     if not verdict.evidence:
         lines.append("  no changes since the release point")
+    if verdict.unclassified:
+        lines.append("  unclassified (a release is refused until each is declared):")
+        lines += [f"    {item.summary}" for item in verdict.unclassified]
+    if verdict.operator_notes:
+        lines.append("  operator notes (each needs a `migration` or `breaking` fragment):")
+        lines += [f"    {note.text}" for note in verdict.operator_notes]
     return "\n".join(lines)

@@ -28,13 +28,11 @@ from dataclasses import dataclass, field
 
 from packaging.version import InvalidVersion, Version
 
-from monorel import bumps, fragments
-from monorel.release_points import heading_version
+from monorel import bumps, changelog, fragments
 from monorel.workspace import Member
 
 _LINE = re.compile(r"^\s*(?:[-*]\s+)?(rewrites|drops)\s*:\s*(.+)$", re.IGNORECASE)
 _NAME = re.compile(r"^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?$")
-_HEADING = re.compile(r"^(#+)\s*(.*?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -91,37 +89,35 @@ def _sections_after(member: Member, from_version: str) -> list[tuple[str, str]]:
     """(version, text under the operator-type headings) of each changelog section for a
     version after ``from_version`` and up to the member's current one."""
     try:
-        lines = member.changelog_file.read_text(encoding="utf-8").splitlines()
+        text = member.changelog_file.read_text(encoding="utf-8")
     except OSError:
         return []
+    lines = text.splitlines()
+    heads = changelog.headings(text)
     operator_names = _operator_headings(member)
     low, high = _version(from_version), _version(member.version)
-    sections: list[tuple[str, str]] = []
-    version: str | None = None
-    level = 0
-    kept: list[str] = []
-    inside = False
-    for line in [*lines, "# end"]:
-        heading = _HEADING.match(line)
-        if heading and (found := heading_version(heading.group(2))) is not None:
-            if version is not None:
-                sections.append((version, "\n".join(kept)))
-            version, level, kept, inside = found, len(heading.group(1)), [], False
+    found: list[tuple[str, str]] = []
+    for index, (title, level, _start, _end) in enumerate(heads):
+        version = changelog.heading_version(title)
+        parsed = _version(version) if version else None
+        if parsed is None or low is None or high is None or not low < parsed <= high:
             continue
-        if heading and version is not None and len(heading.group(1)) <= level:
-            sections.append((version, "\n".join(kept)))
-            version, kept = None, []
-            continue
-        if heading and version is not None:
-            inside = heading.group(2).strip().lower() in operator_names
-            continue
-        if version is not None and inside:
-            kept.append(line)
-    return [
-        (v, text)
-        for v, text in sections
-        if low is not None and high is not None and low < (_version(v) or low) <= high
-    ]
+        inside = heads[index + 1 :]
+        stop = next((h[2] for h in inside if h[1] <= level), len(lines))
+        kept: list[str] = []
+        subsections = [h for h in inside if h[2] < stop]
+        for number, (sub, sub_level, _sub_start, sub_end) in enumerate(subsections):
+            if _title(sub) not in operator_names:
+                continue
+            after = subsections[number + 1 :]
+            sub_stop = next((h[2] for h in after if h[1] <= sub_level), stop)
+            kept += lines[sub_end + 1 : sub_stop]
+        found.append((str(version), "\n".join(kept)))
+    return found
+
+
+def _title(heading: str) -> str:
+    return heading.strip().lstrip("#").strip().lower()
 
 
 def _operator_headings(member: Member) -> set[str]:
