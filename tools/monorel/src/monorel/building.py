@@ -25,7 +25,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from monorel import release_points, state_dir, workspace
+from monorel import state_dir, workspace
 from monorel.adapters import git, twine, uv
 from monorel.errors import ArtifactCheckFailed, UsageError
 from monorel.workspace import Member, Workspace
@@ -102,10 +102,7 @@ def release_source(ws: Workspace, member: Member) -> Source:
     """
     if not git.is_repository(ws.root):
         return Source(None, "working tree")
-    point = next(
-        (p for p in release_points.released_versions(ws, member) if p.version == member.version),
-        None,
-    )
+    point = ws.release_index.release_point(member, member.version)
     if point is None:
         return Source(None, "working tree (version not released yet)")
     rel = member.relpath(ws.root)

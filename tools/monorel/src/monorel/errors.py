@@ -190,6 +190,14 @@ class ReleaseHistoryMissing(MonorelError):
     exit_code = EXIT_USAGE
 
 
+class HistoryMissing(MonorelError):
+    """git history a release point needs is not in this clone (shallow, or without the
+    commits and tags of earlier releases): nothing that reads release points can be trusted."""
+
+    code = "MR040"
+    exit_code = EXIT_USAGE
+
+
 # -- adoption: standalone runs, layouts, configuration, init, baselines (MR080-MR089) ------
 
 

@@ -22,6 +22,27 @@ def is_repository(root: Path) -> bool:
     return True
 
 
+def is_shallow(root: Path) -> bool:
+    """Whether the repository is a shallow clone (``git clone --depth N``)."""
+    return _git(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+def shallow_boundary(root: Path) -> frozenset[str]:
+    """The commits where a shallow clone's history is cut (their parents are missing).
+
+    git lists them in ``$GIT_DIR/shallow``; empty for a complete repository.
+    """
+    if not is_shallow(root):
+        return frozenset()
+    path = Path(_git(root, "rev-parse", "--git-path", "shallow").strip())
+    if not path.is_absolute():
+        path = root / path
+    try:
+        return frozenset(line.strip() for line in path.read_text().splitlines() if line.strip())
+    except OSError:
+        return frozenset()
+
+
 def head(root: Path) -> str:
     return _git(root, "rev-parse", "HEAD").strip()
 

@@ -17,7 +17,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ws: Workspace) -> int:
-    for member in building.releasable(ws, args.packages):
+    members = building.releasable(ws, args.packages)
+    for member in members:
+        # the wheel is checked against the release tag of its version: a clone that cannot
+        # tell whether (and where) that version was released is refused (MR040), not trusted
+        ws.release_index.release_point(member, member.version)
+    for member in members:
         built = building.build(ws, member)
         print(f"{built.name} {built.version}: verified")
         for artifact in built.artifacts:
