@@ -255,3 +255,9 @@ def _unquoted(path: str) -> str:
         return path
     raw = codecs.escape_decode(path[1:-1].encode("utf-8"))[0]
     return raw.decode("utf-8", "surrogateescape")
+
+
+def commit_count(root: Path, since: str | None = None) -> int:
+    """Commits reachable from HEAD (and not from ``since``, when given)."""
+    spec = f"{since}..HEAD" if since else "HEAD"
+    return int(_git(root, "rev-list", "--count", spec).strip())

@@ -57,6 +57,21 @@ def build(root: Path, package: str, out_dir: Path) -> list[Path]:
     return sorted(p for p in out_dir.iterdir() if p.suffix in (".whl", ".gz"))
 
 
+def build_project(project_dir: Path, out_dir: Path) -> list[Path]:
+    """Build sdist and wheel of the project in ``project_dir`` (a directory outside any
+    workspace, e.g. a temporary copy) into an emptied ``out_dir``; return the files."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    run(
+        [executable(), "build", "--quiet", "--no-sources", "--out-dir", out_dir, project_dir],
+        cwd=project_dir,
+        fix=f"run `uv build --no-sources {project_dir}` to see the build error",
+        timeout=600,
+    )
+    return sorted(p for p in out_dir.iterdir() if p.suffix in (".whl", ".gz"))
+
+
 def lock(root: Path) -> None:
     """Refresh ``uv.lock`` after versions or ranges changed."""
     run(
