@@ -33,9 +33,12 @@ class SharedDevpi:
     url: str
     auth: devpi.BasicAuth
 
-    def new_index(self, name: str) -> publishing.Index:
-        """A fresh non-volatile ``acme/<name>`` index (tests never share one)."""
-        created = devpi.ensure_index(self.url, auth=self.auth, index=f"acme/{name}", volatile=False)
+    def new_index(self, name: str, *, volatile: bool = True) -> publishing.Index:
+        """A fresh ``acme/<name>`` index (tests never share one): volatile, a dev index that
+        `monorel publish` uploads to, unless ``volatile=False`` (a stable one)."""
+        created = devpi.ensure_index(
+            self.url, auth=self.auth, index=f"acme/{name}", volatile=volatile
+        )
         assert created, f"index acme/{name} already existed"
         return publishing.Index(url=f"{self.url}/acme/{name}/")
 

@@ -92,6 +92,9 @@ class Workspace:
     root: Path
     config: Config
     members: dict[str, Member]  # by canonical name, in pyproject discovery order
+    # the root pyproject.toml as read when the workspace was loaded (its dependency groups:
+    # the workspace's test tools)
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def member(self, name: str) -> Member:
         key = canonicalize_name(name)
@@ -189,7 +192,7 @@ def load(start: Path) -> Workspace:
             f"[tool.monorel.packages] names unknown members: {', '.join(sorted(unknown))}",
             fix=f"use member names from the workspace: {', '.join(sorted(members))}",
         )
-    return Workspace(root=root, config=config, members=members)
+    return Workspace(root=root, config=config, members=members, data=data)
 
 
 def _read_toml(path: Path) -> dict:
