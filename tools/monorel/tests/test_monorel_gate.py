@@ -87,7 +87,9 @@ def test_the_gate_proves_on_dev_and_promotes_the_very_same_bytes_to_stable(
         assert len(on_stable) == 2 and on_stable == on_dev == built
         assert index_files(indexes.stable, name) == {f: _sha256(b) for f, b in built.items()}
     assert f"  ok publish people-app, ledger-app to {indexes.dev.url} (" in out.out
-    promoted = f"  ok promote people-app 1.1.0, ledger-app 1.0.0 to {indexes.stable.url} (devpi push)"
+    promoted = (
+        f"  ok promote people-app 1.1.0, ledger-app 1.0.0 to {indexes.stable.url} (devpi push)"
+    )
     assert promoted in out.out
     # and the password in the URLs was never written anywhere, nor the tree changed
     logs = junit.read_text() + shared_devpi.server.log_file.read_text(errors="replace")

@@ -41,7 +41,9 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     for built in build_all(args, ws):
         print(f"{built.name} {built.version}: verified")
         for artifact in built.artifacts:
-            print(f"  {artifact.path.relative_to(ws.root)}  sha256={artifact.sha256}")
+            path = artifact.path
+            shown = path.relative_to(ws.root) if path.is_relative_to(ws.root) else path
+            print(f"  {shown}  sha256={artifact.sha256}")
     return 0
 
 
