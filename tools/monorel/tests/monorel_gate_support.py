@@ -266,4 +266,3 @@ def gate_indexes(shared: SharedDevpi, user: str) -> GateIndexes:
 
 def _root_password(shared: SharedDevpi) -> str:
     return json.loads(shared.server.credentials_file.read_text())["root"]
-

@@ -106,12 +106,8 @@ def _fresh_server(tmp_path: Path) -> tuple[Path, embedded_devpi.EmbeddedDevpi]:
 
 def _servers_on(serverdir: Path) -> list[int]:
     """pids of the devpi-server processes running on ``serverdir``."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit() and devpi.pid_alive(int(proc.name)):
-            if devpi.pid_is_server(int(proc.name), serverdir):
-                found.append(int(proc.name))
-    return found
+    pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+    return [pid for pid in pids if devpi.pid_alive(pid) and devpi.pid_is_server(pid, serverdir)]
 
 
 def test_a_garbled_pid_file_is_named_as_damaged_and_down_repairs_it(
