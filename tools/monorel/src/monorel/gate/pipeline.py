@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,9 +145,14 @@ def run(
             # an earlier step may have failed while the venv is still being made: wait for
             # it (its error, if any, is dropped: the earlier one is the one to report)
             pool.shutdown(wait=True, cancel_futures=True)
+        started = time.monotonic()
         shutil.rmtree(workdir, ignore_errors=True)
         if not keep_dirs:
             shutil.rmtree(dirs.workdir, ignore_errors=True)
+        if state.releases:  # a venv of thousands of files: seconds on a busy disk
+            steps.record(
+                Timing("remove the throwaway directories", time.monotonic() - started, True)
+            )
     return _report(ws, dev, stable, state, steps, dirs, keep_consumer)
 
 
