@@ -10,16 +10,21 @@ stable (non-volatile) index; its password is given only inside the --index URLs.
 from __future__ import annotations
 
 import hashlib
+import json
 import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from monorel import publishing
+from monorel import building, promoting, publishing, workspace
 from monorel.adapters import devpi
+from monorel.building import BuiltPackage
 from monorel.cli import main
+from monorel.errors import PromotionRefused
+from monorel.promoting import Proven
 from monorel_gate_support import GateIndexes, gate_indexes, write_gate_workspace
-from monorel_release_support import SharedDevpi, index_files, tree_state
+from monorel_release_support import SharedDevpi, index_files, release_members, tree_state
+from monorel_workspaces import write_workspace
 
 _RELEASES = {"people-app": "1.1.0", "ledger-app": "1.0.0"}
 
@@ -124,6 +129,26 @@ def test_the_shop_is_open():
 """
 
 
+def _put_on_stable(root: Path, indexes: GateIndexes, shared: SharedDevpi, name: str) -> None:
+    """``name`` as built from ``root``, on the stable index by devpi's push (from a scratch
+    index: monorel itself never uploads to a stable index)."""
+    ws = workspace.load(root)
+    built, _ = building.build_release(ws, ws.member(name))
+    scratch = f"{indexes.user}/scratch"
+    admin = devpi.BasicAuth("root", json.loads(shared.server.credentials_file.read_text())["root"])
+    devpi.ensure_index(shared.url, auth=admin, index=scratch, volatile=True)
+    publishing.publish(
+        ws, publishing.Index(f"{shared.url}/{scratch}/"), [built], credentials=indexes.credentials
+    )
+    devpi.push(
+        f"{shared.url}/{scratch}/",
+        name=name,
+        version=built.version,
+        target=indexes.stable.path_name,
+        auth=indexes.credentials.auth,
+    )
+
+
 @pytest.mark.parametrize(
     ("failing", "tests"),
     [
@@ -143,6 +168,11 @@ def test_a_failing_suite_leaves_the_release_on_dev_and_promotes_nothing(
     # given ledger-app 1.0.0 to release, where ledger's own suite / the host's suite fails
     root = write_gate_workspace(tmp_path / "ws", gate_state, **tests)
     indexes = gate_indexes(shared_devpi, "gate-" + failing.split()[1])
+    # and people-app 1.1.0, which it is proven with, on dev only / already on stable
+    on_stable = failing.startswith("suite shop")
+    if on_stable:
+        _put_on_stable(root, indexes, shared_devpi, "people-app")
+    released_people = index_files(indexes.stable, "people-app")
 
     # when the gate runs for ledger-app
     code = main(_gate(root, indexes, "ledger-app"))
@@ -157,9 +187,57 @@ def test_a_failing_suite_leaves_the_release_on_dev_and_promotes_nothing(
     )
     assert f"  {failing}: 1 failed" in out.err
     assert f"{failing} failed; its output ends with:" in out.out
-    # and ledger-app (with people-app 1.1.0, which it was proven with) is on dev only
+    # and ledger-app is on dev only, with people-app as it was built / as stable has it
     assert len(index_files(indexes.dev, "ledger-app")) == 2
-    assert len(index_files(indexes.dev, "people-app")) == 2
     assert index_files(indexes.stable, "ledger-app") == {}
-    assert index_files(indexes.stable, "people-app") == {}
+    assert len(index_files(indexes.dev, "people-app")) == 2
+    assert index_files(indexes.stable, "people-app") == released_people
+    copied = "  ok copy people-app 1.1.0 from stable to dev (devpi push) ("
+    if on_stable:
+        assert index_files(indexes.dev, "people-app") == released_people
+        assert copied in out.out
+    else:
+        assert released_people == {} and copied not in out.out
+        assert "  ok build + verify people-app 1.1.0 (" in out.out
     assert indexes.password not in out.out + out.err
+
+
+def test_promotion_skips_what_stable_has_and_refuses_other_bytes_under_a_version(
+    shared_devpi: SharedDevpi, release_built: list[BuiltPackage], tmp_path: Path
+) -> None:
+    # given people-app 1.0.0 proven on dev
+    indexes = gate_indexes(shared_devpi, "promote")
+    people = release_built[0]
+    publishing.publish(shared_devpi.ws, indexes.dev, [people], credentials=indexes.credentials)
+    proven = Proven("people-app", "1.0.0", index_files(indexes.dev, "people-app"))
+
+    # when promoted twice / then pushed once, and the second time found there
+    first = promoting.promote(
+        indexes.dev, indexes.stable, [proven], credentials=indexes.credentials
+    )
+    again = promoting.promote(
+        indexes.dev, indexes.stable, [proven], credentials=indexes.credentials
+    )
+    assert [(p.action, p.files) for p in first + again] == [
+        ("pushed", proven.files),
+        ("already there", proven.files),
+    ]
+
+    # given a stable index that holds other bytes under people-app 1.0.0
+    members = release_members()
+    members[0].modules["extra.py"] = "CHANGED = True\n"
+    other_ws = workspace.load(write_workspace(tmp_path / "other", members))
+    changed = building.build(other_ws, other_ws.member("people-app"))
+    other = gate_indexes(shared_devpi, "promote-other")
+    _put_on_stable(other_ws.root, other, shared_devpi, "people-app")
+
+    # when the proven files are promoted to it / then refused, naming both, nothing pushed
+    with pytest.raises(PromotionRefused) as refused:
+        promoting.promote(indexes.dev, other.stable, [proven], credentials=other.credentials)
+    assert refused.value.message.startswith(
+        f"people-app 1.0.0: {other.stable.url} already holds {changed.wheel.filename} (sha256 "
+        f"{changed.wheel.sha256})"
+    )
+    assert index_files(other.stable, "people-app") == {
+        a.filename: a.sha256 for a in changed.artifacts
+    }
