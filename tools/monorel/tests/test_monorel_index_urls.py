@@ -19,22 +19,12 @@ from monorel.building import BuiltPackage
 from monorel.cli import main
 from monorel.errors import PublishRefused
 from monorel_gate_support import gate_indexes
-from monorel_release_support import SharedDevpi, index_files
-
-_CREDENTIAL_ENV = (
-    "MONOREL_INDEX_USER",
-    "MONOREL_INDEX_PASSWORD",
-    "UV_PUBLISH_USERNAME",
-    "UV_PUBLISH_PASSWORD",
-    "UV_PUBLISH_TOKEN",
-)
+from monorel_release_support import SharedDevpi, clear_credentials, index_files
 
 
 @pytest.fixture(autouse=True)
 def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in _CREDENTIAL_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    clear_credentials(monkeypatch)
 
 
 def test_a_password_in_an_index_url_authenticates_the_upload_and_appears_in_no_output(

@@ -863,30 +863,19 @@ def test_release_tag_resolve_prints_github_outputs(small_workspace):
     assert result.stdout == "package=zeta-app\nversion=1.2.0\nprerelease=false\n"
 
 
-def test_release_tag_gate_splits_finals_from_pre_releases(small_workspace):
+def test_release_tag_gate_splits_finals_from_pre_releases(small_workspace, capsys, monkeypatch):
     # given zeta-app at a pre-release and alpha-app at a final version
     pyproject = small_workspace / "packages" / "zeta-app" / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('"1.2.0"', '"1.3.0rc1"'))
+    monkeypatch.chdir(small_workspace)
 
     # when release.yml's gate step resolves both tags
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPTS / "release_tag.py"),
-            "gate",
-            "alpha-app-v1.2.0",
-            "zeta-app-v1.3.0rc1",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=small_workspace,
-        timeout=60,
-        check=False,
-    )
+    code = release_tag.main(["gate", "alpha-app-v1.2.0", "zeta-app-v1.3.0rc1"])
 
     # then the final goes through the gate, the pre-release to dev only
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == (
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert out.out == (
         "finals=alpha-app\nprereleases=zeta-app\nprerelease_tags=zeta-app-v1.3.0rc1\n"
     )
 

@@ -94,9 +94,10 @@ def promote(
     for release in releases:
         on_dev = publishing.release_files(dev, release.name, release.version)
         if on_dev != release.files:
-            raise PromotionRefused(
-                f"{release.name} {release.version}: {dev.url} now holds "
-                f"{_describe(on_dev)}, not the proven {_describe(release.files)}",
+            raise _unlike(
+                release,
+                f"{dev.url} now holds",
+                on_dev,
                 fix="the dev index changed during the proof: run the gate again",
             )
         on_stable = publishing.release_files(stable, release.name, release.version)
@@ -105,9 +106,10 @@ def promote(
                 release.name, release.version, on_stable, "already there"
             )
         elif on_stable:
-            raise PromotionRefused(
-                f"{release.name} {release.version}: {stable.url} already holds "
-                f"{_describe(on_stable)}, not the proven {_describe(release.files)}",
+            raise _unlike(
+                release,
+                f"{stable.url} already holds",
+                on_stable,
                 fix="a released file never changes: release a new version (monorel version)",
             )
         else:
@@ -124,9 +126,10 @@ def promote(
             )
             after = publishing.release_files(stable, release.name, release.version)
             if after != release.files:
-                raise PromotionRefused(
-                    f"{release.name} {release.version}: after devpi's push {stable.url} "
-                    f"holds {_describe(after)}, not the proven {_describe(release.files)}",
+                raise _unlike(
+                    release,
+                    f"after devpi's push {stable.url} holds",
+                    after,
                     fix="check the stable index and the devpi-server log",
                 )
             promotion = Promotion(release.name, release.version, after, "pushed")
@@ -136,6 +139,14 @@ def promote(
         if on_release is not None:
             on_release(promotion)
     return results
+
+
+def _unlike(release: Proven, where: str, found: dict[str, str], *, fix: str) -> PromotionRefused:
+    return PromotionRefused(
+        f"{release.name} {release.version}: {where} {_describe(found)}, not the proven "
+        f"{_describe(release.files)}",
+        fix=fix,
+    )
 
 
 def _describe(files: dict[str, str]) -> str:
