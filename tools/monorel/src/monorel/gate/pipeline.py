@@ -185,9 +185,20 @@ def _to_dev(
     to_build = [*state.releases, *state.dev_only]
     if state.releases:  # the proof installs every released member from dev
         for member in state.unchanged:
-            if publishing.released_on(dev, member.name, member.version):
+            on_dev = publishing.release_files(dev, member.name, member.version)
+            on_stable = publishing.release_files(stable, member.name, member.version)
+            if on_dev and on_stable and on_dev != on_stable:
+                # the proof would install other bytes than the stable index serves
+                raise PromotionRefused(
+                    f"{member.name} {member.version}: {dev.url} holds other files than "
+                    f"{stable.url} ({sorted(on_dev.items())} against "
+                    f"{sorted(on_stable.items())}); the proof must install what stable serves",
+                    fix=f"remove {member.name} {member.version} from the dev index (it is "
+                    "volatile) and run the gate again: it copies stable's files over",
+                )
+            if on_dev:
                 continue
-            if publishing.released_on(stable, member.name, member.version):
+            if on_stable:
                 with steps.step(
                     f"copy {member.name} {member.version} from stable to dev (devpi push)"
                 ):
