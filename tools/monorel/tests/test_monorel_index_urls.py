@@ -68,7 +68,7 @@ def test_a_password_in_an_index_url_authenticates_the_upload_and_appears_in_no_o
     def crash(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"boom while talking to {url}")
 
-    monkeypatch.setattr(publishing, "publish", crash)
+    monkeypatch.setattr(publishing, "require_dev_index", crash)  # before anything is built
     crashed = main(["--root", str(release_ws), "publish", "--index", url])
     trace = capsys.readouterr()
 
