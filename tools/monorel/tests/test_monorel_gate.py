@@ -129,20 +129,21 @@ def test_the_shop_is_open():
 """
 
 
-def _put_on_stable(root: Path, indexes: GateIndexes, shared: SharedDevpi, name: str) -> None:
-    """``name`` as built from ``root``, on the stable index by devpi's push (from a scratch
-    index: monorel itself never uploads to a stable index)."""
-    ws = workspace.load(root)
-    built, _ = building.build_release(ws, ws.member(name))
+def _put_on_stable(built: BuiltPackage, indexes: GateIndexes, shared: SharedDevpi) -> None:
+    """``built`` on the stable index by devpi's push (from a scratch index: monorel itself
+    never uploads to a stable index)."""
     scratch = f"{indexes.user}/scratch"
     admin = devpi.BasicAuth("root", json.loads(shared.server.credentials_file.read_text())["root"])
     devpi.ensure_index(shared.url, auth=admin, index=scratch, volatile=True)
     publishing.publish(
-        ws, publishing.Index(f"{shared.url}/{scratch}/"), [built], credentials=indexes.credentials
+        shared.ws,
+        publishing.Index(f"{shared.url}/{scratch}/"),
+        [built],
+        credentials=indexes.credentials,
     )
     devpi.push(
         f"{shared.url}/{scratch}/",
-        name=name,
+        name=built.name,
         version=built.version,
         target=indexes.stable.path_name,
         auth=indexes.credentials.auth,
@@ -171,7 +172,9 @@ def test_a_failing_suite_leaves_the_release_on_dev_and_promotes_nothing(
     # and people-app 1.1.0, which it is proven with, on dev only / already on stable
     on_stable = failing.startswith("suite shop")
     if on_stable:
-        _put_on_stable(root, indexes, shared_devpi, "people-app")
+        ws = workspace.load(root)
+        built, _ = building.build_release(ws, ws.member("people-app"))
+        _put_on_stable(built, indexes, shared_devpi)
     released_people = index_files(indexes.stable, "people-app")
 
     # when the gate runs for ledger-app
@@ -229,7 +232,7 @@ def test_promotion_skips_what_stable_has_and_refuses_other_bytes_under_a_version
     other_ws = workspace.load(write_workspace(tmp_path / "other", members))
     changed = building.build(other_ws, other_ws.member("people-app"))
     other = gate_indexes(shared_devpi, "promote-other")
-    _put_on_stable(other_ws.root, other, shared_devpi, "people-app")
+    _put_on_stable(changed, other, shared_devpi)
 
     # when the proven files are promoted to it / then refused, naming both, nothing pushed
     with pytest.raises(PromotionRefused) as refused:
