@@ -23,6 +23,7 @@ COMMANDS = (
     "check",
     "plan",
     "version",
+    "tag",
     "build",
     "publish",
     "gate",
