@@ -164,4 +164,4 @@ def test_a_dev_build_gets_a_dev_version_without_touching_the_tree_and_goes_to_de
     ]
     assert index_files(given.stable, "people-app") == {}
     assert tree_state(root) == before
-    assert publishing.is_prerelease("1.2.0.dev42") and not publishing.is_prerelease("1.2.0")
+    assert publishing.not_final("1.2.0.dev42") and not publishing.not_final("1.2.0")

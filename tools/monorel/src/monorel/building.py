@@ -196,9 +196,8 @@ def _dev_base(ws: Workspace, member: Member) -> str:
     released = {Version(p.version) for p in release_points.released_versions(ws, member)}
     if current not in released:
         return current.public.split(".dev")[0]
-    if current.pre is not None:
-        kind, number = current.pre
-        return f"{current.base_version}{kind}{number + 1}"
+    if current.pre is not None:  # the next pre-release of its kind: rc1 -> rc2
+        return bumps.next_version(str(current), "none", pre=current.pre[0])  # type: ignore[arg-type]
     return bumps.next_version(current.base_version, "patch")
 
 

@@ -69,7 +69,7 @@ def check_pair(dev: Index, stable: Index) -> None:
 
 
 def refuse_prereleases(releases: Sequence[tuple[str, str]], stable: Index) -> None:
-    pre = [f"{name} {version}" for name, version in releases if publishing.is_prerelease(version)]
+    pre = [f"{name} {version}" for name, version in releases if publishing.not_final(version)]
     if pre:
         raise PrereleaseRefused(
             f"{', '.join(pre)}: a pre-release or dev version never reaches the stable index "

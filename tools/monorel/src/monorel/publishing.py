@@ -34,7 +34,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from monorel import embedded_devpi, indexes, redaction
+from monorel import bumps, embedded_devpi, indexes, redaction
 from monorel.adapters import devpi, uv
 from monorel.building import BuiltPackage
 from monorel.errors import CredentialsMissing, IndexKindRefused, PrereleaseRefused, PublishRefused
@@ -129,14 +129,13 @@ def require_credentials(ws: Workspace, index: Index) -> Credentials:
     return credentials
 
 
-def is_prerelease(version: str) -> bool:
-    """A pre-release (a, b, rc) or a dev version: never for a stable index. An invalid
-    version counts as one (it cannot be shown to be final)."""
+def not_final(version: str) -> bool:
+    """A pre-release (a, b, rc: ``bumps.is_prerelease``), a dev version, or no valid version
+    at all (it cannot be shown to be final): never for a stable index."""
     try:
-        parsed = Version(version)
+        return bumps.is_prerelease(version) or Version(version).is_devrelease
     except InvalidVersion:
         return True
-    return parsed.is_prerelease or parsed.is_devrelease
 
 
 def require_dev_index(index: Index, packages: Sequence[tuple[str, str]], *, purpose: str) -> None:
@@ -150,7 +149,7 @@ def require_dev_index(index: Index, packages: Sequence[tuple[str, str]], *, purp
         if found == "stable"
         else "an index of unknown kind (not a devpi index monorel can read)"
     )
-    pre = [f"{name} {version}" for name, version in packages if is_prerelease(version)]
+    pre = [f"{name} {version}" for name, version in packages if not_final(version)]
     if pre:
         raise PrereleaseRefused(
             f"{', '.join(pre)}: a pre-release or dev version goes to a dev index only, and "

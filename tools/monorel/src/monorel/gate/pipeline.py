@@ -166,8 +166,8 @@ def _select(ws: Workspace, stable: Index, names: list[str] | None, steps: Steps)
         releases, dev_only = chosen, []
     else:
         new = [m for m in released if m.name not in on_stable]
-        releases = [m for m in new if not publishing.is_prerelease(m.version)]
-        dev_only = [m for m in new if publishing.is_prerelease(m.version)]
+        releases = [m for m in new if not publishing.not_final(m.version)]
+        dev_only = [m for m in new if publishing.not_final(m.version)]
     chosen_names = {m.name for m in [*releases, *dev_only]}
     unchanged = [m for m in released if m.name not in chosen_names]
     return _Run(releases=releases, dev_only=dev_only, unchanged=unchanged)
