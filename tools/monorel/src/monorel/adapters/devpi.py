@@ -1,9 +1,11 @@
 """devpi: the only module that runs devpi-init / devpi-server or talks to an index over HTTP.
 
-The HTTP calls use devpi's REST API (users, indexes) and the simple API (PEP 691 JSON,
-with the PEP 503 HTML page as a fallback) that every devpi index serves at ``+simple/``.
-Passwords reach devpi-init through its environment (``DEVPISERVER_ROOT_PASSWD``) and
-the server through HTTP basic auth, never through argv.
+The HTTP calls use devpi's REST API (users, indexes, an index's configuration, the
+``push`` of a release from one index to another on the same server) and the simple API
+(PEP 691 JSON, with the PEP 503 HTML page as a fallback) that every index serves at
+``+simple/``; files are downloaded from the URLs it lists and checked against its sha256.
+Passwords reach devpi-init through its environment (``DEVPISERVER_ROOT_PASSWD``) and the
+server through HTTP basic auth, never through argv or a URL.
 """
 
 from __future__ import annotations
