@@ -85,6 +85,8 @@ class Config:
     indexes: dict[str, str] = field(default_factory=dict)
     state_dir: str = DEFAULT_STATE_DIR
     host_pins: Literal["current", "released"] = "current"
+    # [tool.monorel.migration-operations] as written; validated by monorel.semver.operation_table
+    migration_operations: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,15 @@ def _read_toml(path: Path) -> dict:
 
 
 def _read_config(root: Path, raw: dict) -> tuple[Config, dict[str, dict]]:
-    known = {"org", "public-modules", "indexes", "state-dir", "host-pins", "packages"}
+    known = {
+        "org",
+        "public-modules",
+        "indexes",
+        "state-dir",
+        "host-pins",
+        "packages",
+        "migration-operations",
+    }
     extra = set(raw) - known
     if extra:
         raise ConfigError(
@@ -222,6 +232,7 @@ def _read_config(root: Path, raw: dict) -> tuple[Config, dict[str, dict]]:
         indexes=dict(raw.get("indexes", {})),
         state_dir=raw.get("state-dir", DEFAULT_STATE_DIR),
         host_pins=host_pins,
+        migration_operations=raw.get("migration-operations", {}),
     )
     packages = {canonicalize_name(k): v for k, v in raw.get("packages", {}).items()}
     return config, packages
