@@ -431,6 +431,7 @@ def test_the_workflows_call_monorel():
         "tag",
         "build",
         "publish",
+        "gate",
         "rehearse",
     }
 
@@ -608,6 +609,19 @@ def test_workflow_triggers():
     assert triggers["ci.yml"]["push"] == {"branches": ["main"]}
     assert set(triggers["release.yml"]) == {"push", "workflow_call"}
     assert triggers["release.yml"]["push"] == {"tags": ["*-v*"]}
+    # and release.yml is callable by the workflow that tags a merged release pull request
+    call = triggers["release.yml"]["workflow_call"]
+    assert {name: i["required"] for name, i in call["inputs"].items()} == {
+        "tags": True,
+        "ref": False,
+    }
+    assert {name: s["required"] for name, s in call["secrets"].items()} == {
+        "DEVPI_DEV_URL": True,
+        "DEVPI_URL": True,
+        "DEVPI_USER": True,
+        "DEVPI_TOKEN": False,
+        "DEVPI_PASSWORD": False,
+    }
     assert triggers["release-pr.yml"] == {"push": {"branches": ["main"]}}
     assert set(triggers["upgrade.yml"]) == {"pull_request", "schedule", "workflow_dispatch"}
     assert triggers["upgrade.yml"]["pull_request"] == {"paths": ["packages/**"]}
@@ -859,6 +873,34 @@ def test_release_tag_resolve_prints_github_outputs(small_workspace):
     # then it prints key=value lines for $GITHUB_OUTPUT
     assert result.returncode == 0, result.stderr
     assert result.stdout == "package=zeta-app\nversion=1.2.0\nprerelease=false\n"
+
+
+def test_release_tag_gate_splits_finals_from_pre_releases(small_workspace, capsys, monkeypatch):
+    # given zeta-app at a pre-release and alpha-app at a final version
+    pyproject = small_workspace / "packages" / "zeta-app" / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"1.2.0"', '"1.3.0rc1"'))
+    monkeypatch.chdir(small_workspace)
+
+    # when release.yml's gate step resolves both tags
+    code = release_tag.main(["gate", "alpha-app-v1.2.0", "zeta-app-v1.3.0rc1"])
+
+    # then the final goes through the gate, the pre-release to dev only
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert out.out == (
+        "finals=alpha-app\nprereleases=zeta-app\nprerelease_tags=zeta-app-v1.3.0rc1\n"
+    )
+
+
+def test_release_tag_gate_refuses_when_any_tag_disagrees(small_workspace, capsys, monkeypatch):
+    # given one good tag and one whose version is not the pyproject's
+    monkeypatch.chdir(small_workspace)
+
+    # when / then: exit 1, nothing for $GITHUB_OUTPUT
+    assert release_tag.main(["gate", "alpha-app-v1.2.0", "zeta-app-v9.0.0"]) == 1
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.startswith("error: tag 'zeta-app-v9.0.0' says zeta-app 9.0.0, but ")
 
 
 def test_release_tag_resolve_refuses_with_exit_1_and_prints_nothing(small_workspace):

@@ -26,10 +26,13 @@ class MonorelError(Exception):
         self.fix = fix
 
     def render(self) -> str:
+        """The message and its fix, with every known secret redacted."""
+        from monorel.redaction import redact
+
         text = f"error[{self.code}]: {self.message}"
         if self.fix:
             text += f"\n  fix: {self.fix}"
-        return text
+        return redact(text)
 
 
 class ConfigError(MonorelError):
@@ -142,6 +145,60 @@ class PostgresUnavailable(MonorelError):
 
     code = "MR034"
     exit_code = EXIT_USAGE
+
+
+# -- the release gate, promotion, the embedded index (MR050-MR059) --------------------------
+
+
+class ProofFailed(MonorelError):
+    """A proof of the release gate failed: the files stay on the dev index, unpromoted.
+
+    ``report`` is the gate's report (``monorel.gate.pipeline.GateReport``), for the command
+    to show every proof's result before the error.
+    """
+
+    code = "MR050"
+    exit_code = EXIT_FINDINGS
+
+    def __init__(self, message: str, *, fix: str = "", report: object = None) -> None:
+        super().__init__(message, fix=fix)
+        self.report = report
+
+
+class PrereleaseRefused(MonorelError):
+    """A pre-release or dev version would reach a stable (or unknown) index."""
+
+    code = "MR051"
+    exit_code = EXIT_FINDINGS
+
+
+class PromotionRefused(MonorelError):
+    """The stable index already holds other bytes, or the dev index not the proven ones."""
+
+    code = "MR052"
+    exit_code = EXIT_FINDINGS
+
+
+class DevpiStateDamaged(MonorelError):
+    """The embedded devpi's state dir disagrees with itself (pid, URL, lock, credentials)."""
+
+    code = "MR053"
+    exit_code = EXIT_USAGE
+
+
+class IndexPairInvalid(MonorelError):
+    """The gate's dev and stable indexes cannot work together (same index, other servers,
+    a volatile "stable")."""
+
+    code = "MR054"
+    exit_code = EXIT_USAGE
+
+
+class IndexKindRefused(MonorelError):
+    """An upload to an index that is not a dev index: stable is reached by promotion only."""
+
+    code = "MR055"
+    exit_code = EXIT_FINDINGS
 
 
 class ReleaseBreaksMember(MonorelError):

@@ -164,6 +164,9 @@ class Workspace:
     members: dict[str, Member]  # by canonical name, in pyproject discovery order
     # what a lenient load (``monorel init``) let pass: members whose packages were not found
     problems: tuple[MonorelError, ...] = ()
+    # the root pyproject.toml as read when the workspace was loaded (its dependency groups:
+    # the workspace's test tools)
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def member(self, name: str) -> Member:
         key = canonicalize_name(name)
@@ -314,7 +317,7 @@ def load(start: Path, *, lenient: bool = False) -> Workspace:
             f"[tool.monorel.packages] names unknown members: {', '.join(sorted(unknown))}",
             fix=f"use member names from the workspace: {', '.join(sorted(members))}",
         )
-    return Workspace(root=root, config=config, members=members, problems=tuple(problems))
+    return Workspace(root=root, config=config, members=members, problems=tuple(problems), data=data)
 
 
 def _read_toml(path: Path) -> dict:

@@ -289,6 +289,12 @@ def changed_since(root: Path, since: str) -> list[str]:
     return sorted({p for p in committed + untracked_files(root) if p})
 
 
+def commit_count(root: Path, since: str | None = None) -> int:
+    """Commits reachable from HEAD (and not from ``since``, when given)."""
+    spec = f"{since}..HEAD" if since else "HEAD"
+    return int(_git(root, "rev-list", "--count", spec).strip())
+
+
 # -- the release transaction: objects first, then every ref in one step --------------------
 
 ZERO_OID = "0" * 40

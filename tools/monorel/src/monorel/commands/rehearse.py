@@ -27,7 +27,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from monorel import target_env
+from monorel import indexes, target_env
 from monorel.adapters import devpi, git, uv
 from monorel.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, UsageError
 from monorel.rehearsal import declarations, matrix, old_release, venvs, wheels
@@ -393,10 +393,9 @@ def _changed_since(ws: Workspace, member: Member, point: ReleasePoint) -> bool:
 def _index_url(ws: Workspace, raw: str | None) -> str | None:
     if raw is None:
         return None
-    if raw in ws.config.indexes:
-        return ws.config.indexes[raw]
-    if raw.startswith(("http://", "https://")):
-        return raw
+    if raw in ws.config.indexes or raw.startswith(("http://", "https://")):
+        # a loopback name follows the running embedded devpi's port; credentials leave the URL
+        return indexes.resolve(ws, raw).url
     known = ", ".join(sorted(ws.config.indexes)) or "none configured"
     raise UsageError(
         f"--index {raw!r} is neither an index name nor an http(s) URL",
