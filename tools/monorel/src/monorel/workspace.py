@@ -20,6 +20,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from monorel.errors import ConfigError
+from monorel.wheel_checks import CHECKS as WHEEL_CHECKS
 
 if TYPE_CHECKING:
     from monorel.release_points import ReleaseIndex
@@ -85,6 +86,8 @@ class Config:
     indexes: dict[str, str] = field(default_factory=dict)
     state_dir: str = DEFAULT_STATE_DIR
     host_pins: Literal["current", "released"] = "current"
+    # what `monorel build` also requires of each released wheel (monorel.wheel_checks)
+    wheel_checks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,15 @@ def _read_toml(path: Path) -> dict:
 
 
 def _read_config(root: Path, raw: dict) -> tuple[Config, dict[str, dict]]:
-    known = {"org", "public-modules", "indexes", "state-dir", "host-pins", "packages"}
+    known = {
+        "org",
+        "public-modules",
+        "indexes",
+        "state-dir",
+        "host-pins",
+        "packages",
+        "wheel-checks",
+    }
     extra = set(raw) - known
     if extra:
         raise ConfigError(
@@ -213,12 +224,20 @@ def _read_config(root: Path, raw: dict) -> tuple[Config, dict[str, dict]]:
             f"[tool.monorel] host-pins = {host_pins!r} is not valid",
             fix='set host-pins to "current" or "released"',
         )
+    wheel_checks = tuple(raw.get("wheel-checks", []))
+    unknown_checks = [c for c in wheel_checks if c not in WHEEL_CHECKS]
+    if unknown_checks:
+        raise ConfigError(
+            f"[tool.monorel] wheel-checks names unknown checks: {', '.join(unknown_checks)}",
+            fix=f"use only: {', '.join(WHEEL_CHECKS)}",
+        )
     config = Config(
         org=raw.get("org", "acme"),
         public_modules=tuple(raw.get("public-modules", ["api"])),
         indexes=dict(raw.get("indexes", {})),
         state_dir=raw.get("state-dir", DEFAULT_STATE_DIR),
         host_pins=host_pins,
+        wheel_checks=wheel_checks,
     )
     packages = {canonicalize_name(k): v for k, v in raw.get("packages", {}).items()}
     return config, packages
