@@ -106,7 +106,8 @@ def up(server: EmbeddedDevpi, *, port: int) -> tuple[Status, bool]:
                 fix="pass --port with a free port",
             )
         creds = _credentials(server)
-        if not (server.serverdir / ".serverversion").exists():
+        fresh = not (server.serverdir / ".serverversion").exists()
+        if fresh:
             devpi.init_serverdir(server.serverdir, root_password=creds["root"])
         pid = devpi.start_server(
             server.serverdir,
@@ -119,6 +120,9 @@ def up(server: EmbeddedDevpi, *, port: int) -> tuple[Status, bool]:
         server.url_file.write_text(url + "\n")
         try:
             devpi.wait_ready(url, pid=pid, log_file=server.log_file)
+            if fresh:
+                # devpi-web's search index, before the first upload (see the adapter)
+                devpi.init_search_index(url)
         except Exception:
             devpi.stop_server(pid)
             server.pid_file.unlink(missing_ok=True)
