@@ -36,10 +36,11 @@ def test_up_is_idempotent_and_the_org_has_a_volatile_dev_and_a_stable_index(
     # then it reports the running server, with the same pid
     out = capsys.readouterr().out
     assert code == 0
-    assert out.splitlines()[:3] == [
+    assert out.splitlines()[:4] == [
         f"devpi-server already running: {shared_devpi.url} (pid {before.pid})",
         f"  acme/dev         volatile      {shared_devpi.url}/acme/dev/+simple/",
         f"  acme/stable      non-volatile  {shared_devpi.url}/acme/stable/+simple/",
+        f"browse: {shared_devpi.url}/acme/stable",
     ]
     after = embedded_devpi.status(shared_devpi.server)
     assert after.pid == before.pid
