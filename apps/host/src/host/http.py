@@ -35,6 +35,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "billing.invalid_amount": 400,
     "billing.overpayment": 409,
     "billing.account_not_billable": 409,
+    # well-formed, but names an account no invoice can be for
+    "billing.unknown_account": 422,
+    "billing.account_closed": 422,
     "billing.gateway_error": 502,  # retryable: the client may retry with the same key
     "billing.gateway_declined": 402,
     "billing.idempotency_conflict": 409,
