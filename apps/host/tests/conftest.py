@@ -2,59 +2,40 @@
 
 from __future__ import annotations
 
-import json
+import os
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.apps import apps
 from django.test import Client
+from host_api_client import API_TOKEN, JsonClient, row_counts_now
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
-_COUNTED_APPS = ("accounts_app", "billing_app", "host")
-
-
-def _row_counts() -> dict[str, int]:
-    """Rows per model of the domain apps and the host: the "nothing changed" snapshot."""
-    return {
-        model._meta.label: model._default_manager.count()
-        for label in _COUNTED_APPS
-        for model in apps.get_app_config(label).get_models()
-    }
+# test_host_api_properties.py: enough examples to find what a caller can break, few enough
+# for CI (each example is one request on the test database); HYPOTHESIS_PROFILE=thorough
+# runs ten times as many
+hypothesis_settings.register_profile(
+    "host-ci",
+    max_examples=40,
+    deadline=None,
+    database=None,  # no .hypothesis/ directory in the checkout
+    derandomize=True,  # the same examples on every run: CI failures reproduce
+    # the examples share one test database (pytest-django's db fixture), on purpose: row
+    # counts are compared around each request, not between examples
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "thorough",
+    parent=hypothesis_settings.get_profile("host-ci"),
+    max_examples=400,
+    derandomize=False,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "host-ci"))
 
 
 @pytest.fixture
 def row_counts(db: None) -> Callable[[], dict[str, int]]:
-    return _row_counts
-
-
-API_TOKEN = "test-api-token"
-
-
-class JsonClient:
-    """Django's test client speaking JSON as an API caller with ``token``; returns (status,
-    parsed body). ``token=None`` sends no Authorization header."""
-
-    def __init__(self, client: Client, token: str | None = API_TOKEN) -> None:
-        self._client = client
-        self._auth = {} if token is None else {"Authorization": f"Bearer {token}"}
-
-    def post(
-        self, path: str, data: Any = None, *, headers: dict[str, str] | None = None
-    ) -> tuple[int, Any]:
-        body = b"" if data is None else json.dumps(data).encode()
-        return self.post_raw(path, body, content_type="application/json", headers=headers)
-
-    def post_raw(
-        self, path: str, body: bytes, *, content_type: str, headers: dict[str, str] | None = None
-    ) -> tuple[int, Any]:
-        response = self._client.post(
-            path, body, content_type=content_type, headers={**self._auth, **(headers or {})}
-        )
-        return response.status_code, response.json()
-
-    def get(self, path: str) -> tuple[int, Any]:
-        response = self._client.get(path, headers=self._auth)
-        return response.status_code, response.json()
+    return row_counts_now
 
 
 @pytest.fixture

@@ -21,19 +21,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from host import outgoing, signatures
+from host.conf import Receiver
 from host.models import OutboundWebhook
 
 _BACKOFF_BASE = 30  # seconds before the first retry
 _BACKOFF_CAP = 3600
 _ERROR_KEPT = 500  # characters of the last error kept on the row
-
-
-@dataclass(frozen=True)
-class Receiver:
-    url: str
-    secret: bytes
-    timeout: float
-    max_attempts: int
 
 
 @dataclass(frozen=True)
