@@ -120,3 +120,11 @@ class SemverShortfall(MonorelError):
 
     code = "MR031"
     exit_code = EXIT_FINDINGS
+
+
+class TestDatabaseUnavailable(MonorelError):
+    """`pytest --postgres` cannot start the throwaway PostgreSQL cluster it was asked for
+    (the server binaries are missing, or initdb / pg_ctl failed)."""
+
+    code = "MR070"
+    exit_code = EXIT_USAGE
