@@ -23,7 +23,7 @@ Each check reads the wheel's METADATA and file list and returns readable problem
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.message import Message
 
@@ -45,12 +45,8 @@ class Wheel:
         meta = next(n for n in self.names if n.endswith(".dist-info/METADATA"))
         return meta.rsplit("/", 1)[0]
 
-    def classifiers(self, prefix: str) -> list[str]:
-        return [
-            c.removeprefix(prefix).strip()
-            for c in self.metadata.get_all("Classifier") or []
-            if c.startswith(prefix)
-        ]
+    def claimed(self, prefix: str) -> tuple[list[Version], list[str]]:
+        return claimed_versions(self.metadata.get_all("Classifier") or [], prefix)
 
 
 def _license_file(wheel: Wheel) -> list[str]:
@@ -69,35 +65,46 @@ def _license_file(wheel: Wheel) -> list[str]:
     return problems
 
 
-_PYTHON = "Programming Language :: Python :: "
-_DJANGO = "Framework :: Django :: "
+PYTHON_CLASSIFIER = "Programming Language :: Python :: "
+DJANGO_CLASSIFIER = "Framework :: Django :: "
 # the minor versions of Python 3 a requires-python range is probed with
 _PYTHON_MINORS = [Version(f"3.{minor}") for minor in range(0, 30)]
 
 
-def _versions(claims: list[str], what: str) -> tuple[list[Version], list[str]]:
+def claimed_versions(classifiers: Iterable[str], prefix: str) -> tuple[list[Version], list[str]]:
+    """The versions the ``prefix`` classifiers claim, sorted, and the problems of the ones
+    that name none. Python's "3" and "3 :: Only" say nothing about minor versions and are
+    left out (one CI matrix entry per claimed X.Y)."""
     versions, problems = [], []
-    for claim in claims:
+    for classifier in classifiers:
+        if not classifier.startswith(prefix):
+            continue
+        claim = classifier.removeprefix(prefix).strip()
+        if prefix == PYTHON_CLASSIFIER and claim.count(".") != 1:
+            continue
         try:
             versions.append(Version(claim))
         except InvalidVersion:
-            problems.append(f"classifier {what}{claim} does not name a version")
+            problems.append(f"classifier {classifier} does not name a version")
     return sorted(set(versions)), problems
 
 
 def _python_classifiers(wheel: Wheel) -> list[str]:
-    # "3" and "3 :: Only" say nothing about which minor versions were tested
-    claims = [c for c in wheel.classifiers(_PYTHON) if c.count(".") == 1]
-    claimed, problems = _versions(claims, _PYTHON)
+    claimed, problems = wheel.claimed(PYTHON_CLASSIFIER)
     if not claimed:
-        return [*problems, f"no '{_PYTHON}3.X' classifier: claim the Python versions CI tests"]
+        return [
+            *problems,
+            f"no '{PYTHON_CLASSIFIER}3.X' classifier: claim the Python versions CI tests",
+        ]
     raw = wheel.metadata.get("Requires-Python", "")
     try:
         admits = SpecifierSet(raw)
     except InvalidSpecifier:
         return [*problems, f"Requires-Python {raw!r} is not a version range"]
     excluded = [v for v in claimed if not admits.contains(v)]
-    problems += [f"classifier {_PYTHON}{v} is excluded by Requires-Python {raw}" for v in excluded]
+    problems += [
+        f"classifier {PYTHON_CLASSIFIER}{v} is excluded by Requires-Python {raw}" for v in excluded
+    ]
     admitted = [v for v in _PYTHON_MINORS if admits.contains(v) and v <= claimed[-1]]
     unclaimed = [str(v) for v in admitted if v not in claimed]
     if unclaimed:
@@ -110,13 +117,16 @@ def _python_classifiers(wheel: Wheel) -> list[str]:
 
 def _django_classifiers(wheel: Wheel) -> list[str]:
     django = _requirement(wheel, "django")
-    claimed, problems = _versions(wheel.classifiers(_DJANGO), _DJANGO)
+    claimed, problems = wheel.claimed(DJANGO_CLASSIFIER)
     if django is None:
         if claimed:
             problems.append(f"claims Django {_joined(claimed)} but does not require Django")
         return problems
     if not claimed:
-        return [*problems, f"requires {django} but no '{_DJANGO}X.Y' classifier claims a version"]
+        return [
+            *problems,
+            f"requires {django} but no '{DJANGO_CLASSIFIER}X.Y' classifier claims a version",
+        ]
     excluded = [v for v in claimed if not django.specifier.contains(v, prereleases=True)]
     if excluded:
         problems.append(f"claims Django {_joined(excluded)} but requires {django}")
