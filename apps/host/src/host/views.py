@@ -15,7 +15,7 @@ from billing_app.api import InvoiceLineData, InvoiceService, charge_invoice
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import Header as HeaderParam
-from ninja import P, Path, Router, Status
+from ninja import P, Path, Router, Schema, Status
 
 from host.auth import Signed, SignedBody
 from host.http import error_response
@@ -50,13 +50,22 @@ IdempotencyKey = HeaderParam[
     ),
 ]
 
-# what every authenticated operation may answer besides its success
-_REFUSED = {400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 415: ErrorOut, 500: ErrorOut}
+# what every operation may answer besides its success: a bad request, no or a bad token or
+# signature, a body too large or not JSON, a crash
+_ALWAYS = (400, 401, 413, 415, 500)
+
+
+def _answers(success: dict[int, type[Schema]], *errors: int) -> dict[int, type[Schema]]:
+    """The statuses an operation answers (its OpenAPI responses): ``success``, then errors."""
+    answers = dict(success)
+    for status in (*errors, *_ALWAYS):
+        answers[status] = ErrorOut
+    return answers
 
 
 @router.post(
     "/accounts",
-    response={201: AccountOut, **_REFUSED},
+    response=_answers({201: AccountOut}),
     tags=["accounts"],
     summary="Open an account",
 )
@@ -66,7 +75,7 @@ def create_account(request: HttpRequest, payload: AccountIn) -> Status[dict[str,
 
 @router.get(
     "/accounts/{account_id}",
-    response={200: AccountOut, 404: ErrorOut, **_REFUSED},
+    response=_answers({200: AccountOut}, 404),
     tags=["accounts"],
     summary="Read an account",
 )
@@ -76,7 +85,7 @@ def account_detail(request: HttpRequest, account_id: AccountId) -> dict[str, obj
 
 @router.post(
     "/invoices",
-    response={201: InvoiceOut, 422: ErrorOut, **_REFUSED},
+    response=_answers({201: InvoiceOut}, 422),
     tags=["invoices"],
     summary="Create a draft invoice",
     description="422 `billing.unknown_account` or `billing.account_closed` when the account "
@@ -99,7 +108,7 @@ def create_invoice(request: HttpRequest, payload: InvoiceIn) -> Status[dict[str,
 
 @router.get(
     "/invoices/{invoice_id}",
-    response={200: InvoiceOut, 404: ErrorOut, **_REFUSED},
+    response=_answers({200: InvoiceOut}, 404),
     tags=["invoices"],
     summary="Read an invoice",
 )
@@ -109,7 +118,7 @@ def invoice_detail(request: HttpRequest, invoice_id: InvoiceId) -> dict[str, obj
 
 @router.post(
     "/invoices/{invoice_id}/issue",
-    response={200: InvoiceOut, 404: ErrorOut, 409: ErrorOut, **_REFUSED},
+    response=_answers({200: InvoiceOut}, 404, 409),
     tags=["invoices"],
     summary="Issue a draft invoice (draft -> open)",
 )
@@ -119,15 +128,7 @@ def issue_invoice(request: HttpRequest, invoice_id: InvoiceId) -> dict[str, obje
 
 @router.post(
     "/invoices/{invoice_id}/payments",
-    response={
-        201: PaymentOut,
-        200: PaymentOut,
-        402: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        502: ErrorOut,
-        **_REFUSED,
-    },
+    response=_answers({201: PaymentOut, 200: PaymentOut}, 402, 404, 409, 502),
     tags=["payments"],
     summary="Pay an open invoice",
     description="201 with the new payment; 200 with the first payment and "
@@ -153,15 +154,7 @@ def pay_invoice(
 @router.post(
     "/webhooks/inbound",
     auth=SignedBody(),
-    response={
-        202: InboundEventOut,
-        200: InboundEventOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        413: ErrorOut,
-        415: ErrorOut,
-        500: ErrorOut,
-    },
+    response=_answers({202: InboundEventOut, 200: InboundEventOut}),
     tags=["webhooks"],
     summary="Receive a signed event",
     description='`X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>`; '
