@@ -1,36 +1,16 @@
-"""Fixtures of the host's own tests (the contract tests in contracts/ do not use these)."""
+"""Fixtures of the host's own tests (the contract tests in contracts/ do not use these).
+
+Only Django and pytest here: `monorel rehearse` runs the contract tests below this
+directory in a venv of the host's requirements, and this file is loaded there too.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import pytest
 from django.test import Client
 from host_api_client import API_TOKEN, JsonClient, row_counts_now
-from hypothesis import HealthCheck
-from hypothesis import settings as hypothesis_settings
-
-# test_host_api_properties.py: enough examples to find what a caller can break, few enough
-# for CI (each example is one request on the test database); HYPOTHESIS_PROFILE=thorough
-# runs ten times as many
-hypothesis_settings.register_profile(
-    "host-ci",
-    max_examples=40,
-    deadline=None,
-    database=None,  # no .hypothesis/ directory in the checkout
-    derandomize=True,  # the same examples on every run: CI failures reproduce
-    # the examples share one test database (pytest-django's db fixture), on purpose: row
-    # counts are compared around each request, not between examples
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-hypothesis_settings.register_profile(
-    "thorough",
-    parent=hypothesis_settings.get_profile("host-ci"),
-    max_examples=400,
-    derandomize=False,
-)
-hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "host-ci"))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ The example counts come from the profile in conftest.py (``HYPOTHESIS_PROFILE``)
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -25,8 +26,30 @@ from django.test import Client
 from host import signatures
 from host.http import STATUS_BY_CODE
 from host_api_client import API_TOKEN, row_counts_now
-from hypothesis import given
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+
+# enough examples to find what a caller can break, few enough
+# for CI (each example is one request on the test database); HYPOTHESIS_PROFILE=thorough
+# runs ten times as many
+hypothesis_settings.register_profile(
+    "host-ci",
+    max_examples=40,
+    deadline=None,
+    database=None,  # no .hypothesis/ directory in the checkout
+    derandomize=True,  # the same examples on every run: CI failures reproduce
+    # the examples share one test database (pytest-django's db fixture), on purpose: row
+    # counts are compared around each request, not between examples
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "thorough",
+    parent=hypothesis_settings.get_profile("host-ci"),
+    max_examples=400,
+    derandomize=False,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "host-ci"))
 
 WEBHOOK_SECRET = "property-webhook-secret"
 
