@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from accounts_app.api import get_account, open_account
-from billing_app.api import InvoiceLineData, InvoiceService, charge_invoice
+from billing_app.api import InvoiceLineData, InvoiceService
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import Header as HeaderParam
@@ -142,6 +142,11 @@ def pay_invoice(
     idempotency_key: IdempotencyKey,
     response: HttpResponse,
 ) -> Status[dict[str, object]]:
+    # imported here, not with the URLconf: upgrade rehearsals migrate with the host's
+    # settings and billing releases older than charge_invoice (billing-app 1.4), and
+    # `manage.py migrate` imports the URLconf for its system checks
+    from billing_app.api import charge_invoice
+
     outcome = charge_invoice(
         invoice_id=invoice_id, amount=Decimal(payload.amount), idempotency_key=idempotency_key
     )
