@@ -16,7 +16,14 @@ from monorel_release_support import (
     release_members,
     start_shared_devpi,
 )
-from monorel_workspaces import sample_members, write_workspace
+from monorel_workspaces import GIT_ENV, commit_all, sample_members, write, write_workspace
+
+
+@pytest.fixture
+def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' git author and committer for in-process commands that commit or tag."""
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +62,12 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def ws(pristine: Path, tmp_path: Path) -> Path:
     """A private copy of ``pristine``, git history included, for one test to change."""
     return copy_workspace(pristine, tmp_path / "ws")
+
+
+@pytest.fixture
+def breaking_ws(tmp_path: Path) -> Path:
+    """The sample workspace with a committed breaking fragment on people-app."""
+    root = write_workspace(tmp_path / "ws", sample_members())
+    write(root / "packages/people-app/changelog.d/+rename.breaking.md", "Rename display_name.\n")
+    commit_all(root, "people-app: breaking change")
+    return root

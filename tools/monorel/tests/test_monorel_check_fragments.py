@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from monorel import fragments, workspace
+from monorel.cli import main
 from monorel.errors import FragmentError
 from monorel_check_support import finding, run_check
+from monorel_release_support import tree_state
 from monorel_workspaces import commit_all, git, sample_members, write, write_workspace
 
 PEOPLE = "packages/people-app"
@@ -208,3 +211,114 @@ def test_types_default_to_towncrier_s_when_none_are_configured(tmp_path: Path) -
     types = fragments.types(workspace.load(ws).member("people-app"))
     # then
     assert types == ("feature", "bugfix", "doc", "removal", "misc")
+
+
+def _bad_fragments(ws: Path, secret: Path) -> Path:
+    """Every kind of fragment that is not a regular UTF-8 file of at most 64 KiB."""
+    changelog = ws / PEOPLE / "changelog.d"
+    secret.write_text("password = hunter2\n")
+    (changelog / "+creds.misc.md").symlink_to(secret)
+    (changelog / ".gitkeep").unlink()
+    (changelog / ".gitkeep").symlink_to(secret)  # ignored by name, still a link
+    (changelog / "+notes.feature.md").mkdir()
+    (changelog / "+huge.doc.md").write_text("x" * (64 * 1024 + 1))
+    (changelog / "+latin1.bugfix.md").write_bytes("Caf\xe9 au lait.\n".encode("latin-1"))
+    os.mkfifo(changelog / "+pipe.misc.md")
+    write(changelog / "+fine.bugfix.md", "A fine fragment.\n")
+    return changelog
+
+
+def test_fragments_must_be_regular_utf8_files_and_links_are_never_read(
+    ws: Path, tmp_path: Path
+) -> None:
+    # given a link to a credentials file, a link under an ignored name, a directory, a file
+    # over 64 KiB, Latin-1 bytes and a fifo among the fragments
+    _bad_fragments(ws, tmp_path / "server.secret")
+    # when
+    run = run_check(ws, "--rule", "fragments")
+    # then each is a finding, the valid fragment still counts, and no link was read
+    invalid = "invalid fragment of people-app: "
+    link = "a symbolic link (fragments must be regular files; monorel does not read through links)"
+    assert run.code == 1
+    assert [
+        (f["path"].removeprefix(f"{PEOPLE}/changelog.d/"), f["message"]) for f in run.findings
+    ] == [
+        ("+creds.misc.md", invalid + link),
+        ("+huge.doc.md", invalid + "65537 bytes, more than a fragment may hold (64 KiB)"),
+        ("+latin1.bugfix.md", invalid + "not UTF-8 text (byte 3: b'\\xe9')"),
+        ("+notes.feature.md", invalid + "a directory among the fragments"),
+        ("+pipe.misc.md", invalid + "not a regular file (a fifo, socket or device)"),
+        (".gitkeep", invalid + link),
+    ]
+    assert run.findings[0]["fix"] == (
+        "remove the link and write the changelog entry into a regular file +creds.misc.md"
+    )
+    assert "hunter2" not in run.stdout + run.stderr
+
+
+def test_a_linked_fragment_directory_is_a_finding(ws: Path, tmp_path: Path) -> None:
+    # given people-app's changelog.d replaced by a link to a directory elsewhere
+    elsewhere = tmp_path / "elsewhere"
+    write(elsewhere / "+x.feature.md", "Read through a link.\n")
+    changelog = ws / PEOPLE / "changelog.d"
+    (changelog / ".gitkeep").unlink()
+    changelog.rmdir()
+    changelog.symlink_to(elsewhere, target_is_directory=True)
+    # when
+    run = run_check(ws, "--rule", "fragments")
+    # then the link is a finding, and the fragment behind it does not count
+    assert [(f["path"], f["message"].split(" (")[0], f["fix"]) for f in run.findings] == [
+        (
+            f"{PEOPLE}/changelog.d",
+            "invalid fragment of people-app: the fragment directory is a symbolic link",
+            "make changelog.d/ a real directory inside the package",
+        ),
+        (
+            f"{PEOPLE}/changelog.d",
+            "people-app changed since its release 1.0.0",
+            f"add {PEOPLE}/changelog.d/+<slug>.<type>.md describing the change, or "
+            f"<issue>.<type>.md to link an issue (types: {TYPES})",
+        ),
+    ]
+
+
+def test_version_refuses_bad_fragments_and_changes_nothing(
+    ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given the bad fragments committed (the fifo and the directory cannot be: left untracked)
+    changelog = _bad_fragments(ws, tmp_path / "server.secret")
+    (changelog / "+pipe.misc.md").unlink()
+    (changelog / "+notes.feature.md").rmdir()
+    commit_all(ws, "bad fragments")
+    before = tree_state(ws)
+    # when
+    code = main(["--root", str(ws), "version", "--yes"])
+    # then a refusal naming each one; nothing read through the links, nothing changed
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err.startswith("error[MR004]: invalid changelog fragments:\n")
+    for name in ("+creds.misc.md", ".gitkeep", "+huge.doc.md", "+latin1.bugfix.md"):
+        assert f"{PEOPLE}/changelog.d/{name}: " in err
+    assert "hunter2" not in out + err
+    assert tree_state(ws) == before
+
+
+def test_a_tree_that_releases_needs_no_fragment(ws: Path) -> None:
+    # given what a release commit holds: people-app's api changed, its version moved to 1.1.0
+    # with a 1.1.0 changelog section and its fragment consumed, and the host pin moved
+    _touch_api(ws)
+    pyproject = ws / PEOPLE / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('version = "1.0.0"', 'version = "1.1.0"'))
+    changelog = ws / PEOPLE / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text() + "\n# people-app 1.1.0 (2026-12-01)\n\n- X.\n")
+    shop = ws / "apps/shop/pyproject.toml"
+    shop.write_text(shop.read_text().replace("people-app==1.0.0", "people-app==1.1.0"))
+    # when
+    run = run_check(ws, "--rule", "fragments")
+    # then neither the release nor the pin it moved asks for a fragment
+    assert (run.code, run.findings) == (0, [])
+    # but a pin to a version the tree does not hold is a change of the host's own
+    shop.write_text(shop.read_text().replace("people-app==1.1.0", "people-app==1.2.0"))
+    assert [f["path"] for f in run_check(ws, "--rule", "fragments").findings] == [
+        "apps/shop/changelog.d"
+    ]

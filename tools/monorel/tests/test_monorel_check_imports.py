@@ -198,3 +198,161 @@ def test_tests_may_use_a_member_their_dependency_groups_declare(ws: Path) -> Non
     declared = run_check(ws, "--rule", "imports")
     # then
     assert (declared.code, declared.findings) == (0, [])
+
+
+# -- names ---------------------------------------------------------------------------------
+
+SHOP = "apps/shop/src/shop"
+
+
+def _name_findings(ws: Path) -> list[tuple[str, int | None, str]]:
+    run = run_check(ws, "--rule", "imports")
+    return [(f["path"], f["line"], f["message"]) for f in run.findings]
+
+
+def test_names_another_member_uses_must_be_public_names_of_the_module(ws: Path) -> None:
+    # given people_app.api with a public, an unexported and a private name, and the shop
+    # reaching names of it in each way an import can
+    write(
+        ws / PEOPLE / "api.py",
+        """
+        from people_app.models import Person
+
+        __all__ = ["display_name"]
+
+
+        def display_name(name: str) -> str:
+            return name.title()
+
+
+        def _slug(name: str) -> str:
+            return name.lower()
+        """,
+    )
+    write(
+        ws / SHOP / "names.py",
+        """
+        import people_app.api
+        import people_app.api as people
+        from people_app import api
+        from people_app.api import display_name, webhook_payload
+
+        print(display_name, api.display_name, people.__all__, people_app.api.display_name)
+        print(api.Person)
+        print(people._slug("x"), getattr(api, "gone"))
+        print(people_app.api.removed)
+        """,
+    )
+    # when / then each name that is not public is a finding on its own line
+    at = "(people-app 1.0.0 in the workspace)"
+    assert _name_findings(ws) == [
+        (
+            f"{SHOP}/names.py",
+            4,
+            f"shop.names imports webhook_payload from people_app.api, which people_app.api "
+            f"does not define {at}",
+        ),
+        (
+            f"{SHOP}/names.py",
+            7,
+            "shop.names uses people_app.api.Person, which is not a public name of "
+            "people_app.api (not in its __all__; people-app 1.0.0)",
+        ),
+        (
+            f"{SHOP}/names.py",
+            8,
+            "shop.names uses people_app.api._slug, which is not a public name of "
+            "people_app.api (not in its __all__; people-app 1.0.0)",
+        ),
+        (
+            f"{SHOP}/names.py",
+            8,
+            f"shop.names uses people_app.api.gone, which people_app.api does not define {at}",
+        ),
+        (
+            f"{SHOP}/names.py",
+            9,
+            f"shop.names uses people_app.api.removed, which people_app.api does not define {at}",
+        ),
+    ]
+
+
+def test_re_exports_and_names_without_all_are_public(ws: Path) -> None:
+    # given ledger_app.api re-exporting entry_label, and people_app.api without __all__
+    write(ws / PEOPLE / "api.py", "def display_name(name):\n    return name\n\n_hidden = 1\n")
+    write(
+        ws / SHOP / "more.py",
+        "from ledger_app.api import entry_label\n"
+        "from people_app.api import display_name, _hidden\n",
+    )
+    # when / then the re-export and the public name pass; the _private one does not
+    assert _name_findings(ws) == [
+        (
+            f"{SHOP}/more.py",
+            2,
+            "shop.more imports _hidden from people_app.api, which is not a public name of "
+            "people_app.api (a _private name; people-app 1.0.0)",
+        )
+    ]
+
+
+def test_names_that_cannot_be_told_statically_are_unknown_never_ok(ws: Path) -> None:
+    # given people_app.api with a star import and ledger_app.api with a module __getattr__
+    # and a computed __all__; the shop uses a name of each that neither defines, and
+    # star-imports one of them
+    write(
+        ws / PEOPLE / "api.py",
+        "from people_app.models import *\n\n\ndef display_name(name):\n    return name\n",
+    )
+    write(
+        ws / LEDGER / "api.py",
+        """
+        from ledger_app.services import entry_label
+
+        __all__ = ["entry_label"] + ["extra"]
+
+
+        def __getattr__(name):
+            raise AttributeError(name)
+        """,
+    )
+    write(
+        ws / SHOP / "views.py",
+        "from ledger_app.api import entry_label, lazy\nfrom people_app.api import Person\n",
+    )
+    write(ws / SHOP / "star.py", "from people_app.api import *\n")
+    # when
+    run = run_check(ws, "--rule", "imports")
+    # then each is a finding saying why it cannot be told
+    assert [(f["path"], f["line"], f["message"]) for f in run.findings] == [
+        (
+            f"{SHOP}/star.py",
+            1,
+            "shop.star star-imports people_app.api: which of its names it uses cannot be told "
+            "statically",
+        ),
+        (
+            f"{SHOP}/views.py",
+            1,
+            "shop.views imports entry_label from ledger_app.api, and whether ledger_app.api "
+            "(ledger-app 1.0.0) defines it as a public name cannot be told statically: "
+            "__all__ is computed at line 3",
+        ),
+        (
+            f"{SHOP}/views.py",
+            1,
+            "shop.views imports lazy from ledger_app.api, and whether ledger_app.api "
+            "(ledger-app 1.0.0) defines it as a public name cannot be told statically: "
+            "a module-level __getattr__ at line 6",
+        ),
+        (
+            f"{SHOP}/views.py",
+            2,
+            "shop.views imports Person from people_app.api, and whether people_app.api "
+            "(people-app 1.0.0) defines it as a public name cannot be told statically: "
+            "a star import at line 1",
+        ),
+    ]
+    assert run.findings[0]["fix"] == (
+        "import the names it uses explicitly (from people_app.api import A, B)"
+    )

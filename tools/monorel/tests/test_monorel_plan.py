@@ -45,6 +45,7 @@ def test_breaking_fragment_bumps_major_and_moves_every_dependent(
         "since": None,
         "order": ["people-app", "ledger-app"],
         "problems": [],
+        "broken": [],
         "packages": [
             {
                 "name": "people-app",
@@ -73,6 +74,7 @@ def test_breaking_fragment_bumps_major_and_moves_every_dependent(
                     "evidence": [],
                 },
                 "problems": [],
+                "breaks": [],
                 "dependents": [
                     {
                         "name": "ledger-app",
@@ -103,6 +105,7 @@ def test_breaking_fragment_bumps_major_and_moves_every_dependent(
                 "tag": "ledger-app-v1.0.1",
                 "semver": None,  # unchanged: re-released only because its range moves
                 "problems": [],
+                "breaks": [],
                 "dependents": [
                     {
                         "name": "shop",
@@ -237,6 +240,7 @@ def test_plan_is_deterministic_and_text_says_nothing_to_release(
             "since": None,
             "order": [],
             "problems": [],
+            "broken": [],
             "packages": [],
         }
     )
@@ -245,16 +249,26 @@ def test_plan_is_deterministic_and_text_says_nothing_to_release(
     )
 
 
+def _api_change(
+    tmp_path: Path, members: list[MemberSpec], api: str, fragment: tuple[str, str]
+) -> Path:
+    """The workspace of ``members``, then a commit with people-app's new ``api`` source and
+    a fragment (name, text)."""
+    root = write_workspace(tmp_path / "ws", members)
+    write(root / "packages/people-app/src/people_app/api.py", api)
+    write(root / "packages/people-app/changelog.d" / fragment[0], fragment[1])
+    commit_all(root, "people-app: api change")
+    return root
+
+
 def _api_removal_with_feature_fragment(tmp_path: Path) -> Path:
     """people-app drops display_name from api.py, but its fragment only claims a feature."""
-    root = write_workspace(tmp_path / "ws", sample_members())
-    write(
-        root / "packages/people-app/src/people_app/api.py",
+    return _api_change(
+        tmp_path,
+        sample_members(),
         '"""Public API of people_app."""\n\n__all__: list[str] = []\n',
+        ("+slim.feature.md", "A slimmer API.\n"),
     )
-    write(root / "packages/people-app/changelog.d/+slim.feature.md", "A slimmer API.\n")
-    commit_all(root, "drop display_name")
-    return root
 
 
 def test_plan_fails_when_fragments_ask_for_less_than_the_semver_verdict(
@@ -292,3 +306,105 @@ def test_version_refuses_a_semver_shortfall_and_changes_nothing(
     assert err.startswith("error[MR031]: the fragments ask for less than the changes require:")
     assert "people-app: api.py removes display_name: major required, fragments give minor" in err
     assert tree_state(root) == before
+
+
+def _breaking_api_change(tmp_path: Path) -> Path:
+    """people-app 1.0.0 (api: display_name, greet(name)), used by ledger-app and the shop;
+    then a commit that removes display_name and gives greet a required parameter."""
+    members = sample_members()
+    people, _, shop = members
+    people.modules["api.py"] = (
+        '__all__ = ["display_name", "greet"]\n\n\n'
+        "def display_name(name):\n    return name.title()\n\n\n"
+        "def greet(name):\n    return name\n"
+    )
+    shop.modules["greeting.py"] = 'from people_app import api\n\n\nWELCOME = api.greet("you")\n'
+    return _api_change(
+        tmp_path,
+        members,
+        '__all__ = ["greet"]\n\n\ndef greet(name, loud):\n    return name\n',
+        ("+slim.breaking.md", "display_name is gone.\n"),
+    )
+
+
+def test_plan_lists_the_members_each_breaking_change_breaks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given display_name removed (ledger-app still imports it) and greet changed (the shop
+    # uses it through the module)
+    root = _breaking_api_change(tmp_path)
+
+    # when
+    code = main(["--root", str(root), "plan", "--format", "json"])
+    plan = json.loads(capsys.readouterr().out)
+    assert main(["--root", str(root), "plan"]) == 1
+    text = capsys.readouterr().out
+
+    # then each breaking change names its users; the removed name still used is refused
+    people = plan["packages"][0]
+    assert code == 1
+    assert [(b["change"], b["member"], b["usage"], b["status"]) for b in people["breaks"]] == [
+        (
+            "api.py removes display_name",
+            "ledger-app",
+            "packages/ledger-app/src/ledger_app/services.py:1 imports display_name",
+            "broken",
+        ),
+        (
+            "api.py adds required parameter greet(loud)",
+            "shop",
+            "apps/shop/src/shop/greeting.py:4 uses api.greet",
+            "uses",
+        ),
+    ]
+    assert plan["broken"] == [
+        "people-app: api.py removes display_name, which ledger-app still uses: "
+        "packages/ledger-app/src/ledger_app/services.py:1 imports display_name"
+    ]
+    assert (
+        "    api.py removes display_name: major\n"
+        "      breaks ledger-app: packages/ledger-app/src/ledger_app/services.py:1 imports "
+        "display_name\n"
+    ) in text
+    assert (
+        "    api.py adds required parameter greet(loud): major\n"
+        "      breaks shop: apps/shop/src/shop/greeting.py:4 uses api.greet\n"
+    ) in text
+
+
+def test_version_refuses_a_release_that_breaks_another_member(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given
+    root = _breaking_api_change(tmp_path)
+    before = tree_state(root)
+
+    # when
+    code = main(["--root", str(root), "version", "--yes"])
+
+    # then
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith(
+        "error[MR060]: the release would break other workspace members:\n"
+        "  people-app: api.py removes display_name, which ledger-app still uses: "
+        "packages/ledger-app/src/ledger_app/services.py:1 imports display_name\n"
+    )
+    assert tree_state(root) == before
+
+
+def test_semver_names_the_members_each_breaking_change_breaks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given
+    root = _breaking_api_change(tmp_path)
+    # when
+    assert main(["--root", str(root), "semver", "people-app"]) == 0
+    # then under each breaking change, its users
+    out = capsys.readouterr().out
+    assert (
+        "  major  api.py removes display_name  [packages/people-app/src/people_app/api.py]\n"
+        "         needs a `breaking` fragment\n"
+        "         breaks ledger-app: packages/ledger-app/src/ledger_app/services.py:1 imports "
+        "display_name\n"
+    ) in out

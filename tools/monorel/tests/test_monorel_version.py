@@ -10,22 +10,9 @@ import pytest
 from monorel import planning
 from monorel.cli import main
 from monorel_release_support import git_out, load, tree_state
-from monorel_workspaces import GIT_ENV, commit_all, sample_members, write, write_workspace
+from monorel_workspaces import commit_all, write
 
-
-@pytest.fixture(autouse=True)
-def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in GIT_ENV.items():
-        monkeypatch.setenv(key, value)
-
-
-@pytest.fixture
-def breaking_ws(tmp_path: Path) -> Path:
-    """The sample workspace with a committed breaking fragment on people-app."""
-    root = write_workspace(tmp_path / "ws", sample_members())
-    write(root / "packages/people-app/changelog.d/+rename.breaking.md", "Rename display_name.\n")
-    commit_all(root, "people-app: breaking change")
-    return root
+pytestmark = pytest.mark.usefixtures("git_identity")
 
 
 def _project(root: Path, member_dir: str) -> dict:
@@ -166,4 +153,22 @@ def test_version_rolls_everything_back_when_a_late_step_fails(
     assert code == 3
     assert "rejected by hook" in err
     assert "rolled back: no commit, no tag, every file as it was" in err
+    assert tree_state(breaking_ws) == before
+
+
+def test_a_refused_dry_run_exits_1_and_says_nothing_would_happen(
+    breaking_ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given the tag the release would create already exists
+    git_out(breaking_ws, "tag", "people-app-v2.0.0")
+    before = tree_state(breaking_ws)
+
+    # when
+    code = main(["--root", str(breaking_ws), "version"])
+
+    # then the refusal, and no "would ..." line after it
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "error[MR025]: release tags already exist: people-app-v2.0.0" in err
+    assert "would tag" not in out and "would change" not in out
     assert tree_state(breaking_ws) == before

@@ -43,7 +43,7 @@ ACTIONLINT = ROOT / "tools" / "ci" / "actionlint.cjs"
 ACTIONLINT_INSTALLED = ROOT / "tools" / "ci" / "node_modules" / "@tktco" / "node-actionlint"
 
 # what the workflows promise to have, by file name
-EXPECTED_WORKFLOWS = {"ci.yml", "release.yml", "upgrade.yml"}
+EXPECTED_WORKFLOWS = {"ci.yml", "release.yml", "release-pr.yml", "upgrade.yml"}
 
 
 # -- reading workflows --------------------------------------------------------------------
@@ -316,7 +316,7 @@ def _run_step_paths(path: Path) -> list[str]:
 # -- actionlint and shellcheck ------------------------------------------------------------
 
 
-def test_the_three_workflows_exist():
+def test_the_workflows_exist():
     # given the pipeline of the design / when listing .github/workflows / then it is all there
     assert {p.name for p in WORKFLOWS} == EXPECTED_WORKFLOWS
 
@@ -426,6 +426,8 @@ def test_the_workflows_call_monorel():
     assert {_subcommand(c.argv) for c in _CALLS} == {
         "check",
         "plan",
+        "version",
+        "tag",
         "build",
         "publish",
         "rehearse",
@@ -567,7 +569,8 @@ def test_workflows_limit_permissions_and_set_concurrency_and_timeouts():
         if "group" not in (workflow.get("concurrency") or {}):
             problems.append(f"{path.name}: no concurrency group")
         for job_id, job in workflow["jobs"].items():
-            if not isinstance(job.get("timeout-minutes"), int):
+            # a job that calls a reusable workflow has the called workflow's timeouts
+            if "uses" not in job and not isinstance(job.get("timeout-minutes"), int):
                 problems.append(f"{path.name} jobs.{job_id}: no timeout-minutes")
         for where, step in _steps(path):
             checkout = str(step.get("uses", "")).startswith("actions/checkout@")
@@ -578,7 +581,7 @@ def test_workflows_limit_permissions_and_set_concurrency_and_timeouts():
     assert problems == []
 
 
-def test_only_the_release_job_may_write():
+def test_only_the_release_jobs_may_write():
     # given every job's own permissions / when listing those that write
     writers = {
         f"{path.name} jobs.{job_id}": job["permissions"]
@@ -587,8 +590,14 @@ def test_only_the_release_job_may_write():
         if "permissions" in job
     }
 
-    # then only the release job writes, and only repository contents (the GitHub release)
-    assert writers == {"release.yml jobs.release": {"contents": "write"}}
+    # then only the release jobs write: repository contents (the GitHub release, the tags,
+    # the release branch) and the release pull request
+    assert writers == {
+        "release.yml jobs.release": {"contents": "write"},
+        "release-pr.yml jobs.tag": {"contents": "write"},
+        "release-pr.yml jobs.release": {"contents": "write"},
+        "release-pr.yml jobs.release-pr": {"contents": "write", "pull-requests": "write"},
+    }
 
 
 def test_workflow_triggers():
@@ -596,7 +605,9 @@ def test_workflow_triggers():
     triggers = {p.name: _triggers(_load_yaml(p)) for p in WORKFLOWS}
     assert set(triggers["ci.yml"]) == {"pull_request", "push"}
     assert triggers["ci.yml"]["push"] == {"branches": ["main"]}
-    assert triggers["release.yml"] == {"push": {"tags": ["*-v*"]}}
+    assert set(triggers["release.yml"]) == {"push", "workflow_call"}
+    assert triggers["release.yml"]["push"] == {"tags": ["*-v*"]}
+    assert triggers["release-pr.yml"] == {"push": {"branches": ["main"]}}
     assert set(triggers["upgrade.yml"]) == {"pull_request", "schedule", "workflow_dispatch"}
     assert triggers["upgrade.yml"]["pull_request"] == {"paths": ["packages/**"]}
 

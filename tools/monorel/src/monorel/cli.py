@@ -21,6 +21,7 @@ COMMANDS = (
     "check",
     "plan",
     "version",
+    "tag",
     "build",
     "publish",
     "devpi",

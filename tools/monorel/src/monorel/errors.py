@@ -122,6 +122,52 @@ class SemverShortfall(MonorelError):
     exit_code = EXIT_FINDINGS
 
 
+class ReleaseBreaksMember(MonorelError):
+    """A breaking change removes a public name that another workspace member still uses
+    (or whether it does cannot be told)."""
+
+    code = "MR060"
+    exit_code = EXIT_FINDINGS
+
+
+class ReleaseInProgress(MonorelError):
+    """Another process holds the release lock of this repository."""
+
+    code = "MR061"
+    exit_code = EXIT_FINDINGS
+
+
+class PartialRelease(MonorelError):
+    """An earlier release was interrupted (a release commit without all of its tags, tags on
+    a commit no branch holds, a working tree left half-written) and cannot be completed as
+    things stand: the message names what is left and the fix what to do."""
+
+    code = "MR062"
+    exit_code = EXIT_FINDINGS
+
+
+class ReleaseInterrupted(MonorelError):
+    """SIGINT, SIGTERM or SIGHUP arrived before the release was published: rolled back."""
+
+    code = "MR063"
+    exit_code = EXIT_FINDINGS
+
+
+class PreReleaseRefused(MonorelError):
+    """A pre-release cannot follow the package's current version as asked (an earlier kind
+    within the same series, or nothing to release)."""
+
+    code = "MR064"
+    exit_code = EXIT_FINDINGS
+
+
+class ReleaseHistoryMissing(MonorelError):
+    """What a commit releases cannot be told: its parent is not in this (shallow) clone."""
+
+    code = "MR065"
+    exit_code = EXIT_USAGE
+
+
 class TestDatabaseUnavailable(MonorelError):
     """`pytest --postgres` cannot start the throwaway PostgreSQL cluster it was asked for
     (the server binaries are missing, or initdb / pg_ctl failed)."""

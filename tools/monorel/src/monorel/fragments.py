@@ -7,14 +7,23 @@ where ``<type>`` is one of the member's ``[[tool.towncrier.type]]`` directories 
 ``[tool.towncrier.fragment.<type>]`` tables; towncrier's defaults when neither is set).
 Files towncrier ignores (``.gitkeep``, ``README.md``, ``ignore = [...]``) are skipped.
 
+A fragment is a regular file of at most 64 KiB of UTF-8 text. A symbolic link (whatever
+its name), a directory, a fifo or device, a bigger file or bytes that are not UTF-8 are
+invalid, and nothing is ever read through a link: entries are judged by ``lstat`` and
+opened with ``O_NOFOLLOW`` (a link to a credentials file must not end up in a changelog).
+A fragment directory that is itself a link is invalid as a whole.
+
 ``scan(member)`` reports valid and invalid fragments; ``collect(member)`` returns the
 valid ones and raises ``FragmentError`` on the first invalid one.
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +34,7 @@ from monorel.workspace import Member
 
 # towncrier's defaults when a project configures no types
 DEFAULT_TYPES = ("feature", "bugfix", "doc", "removal", "misc")
+MAX_FRAGMENT_BYTES = 64 * 1024
 _IGNORED = (".gitignore", ".gitkeep", ".keep", "readme", "readme.md", "readme.rst")
 _NAME = re.compile(
     r"^(?P<orphan>\+)?(?P<slug>[A-Za-z0-9_][A-Za-z0-9_-]*)"
@@ -68,6 +78,8 @@ def types(member: Member) -> tuple[str, ...]:
 def scan(member: Member) -> FragmentScan:
     """Every file in the member's fragment directory, sorted by name, as valid or invalid."""
     directory = member.changelog_dir
+    if directory.is_symlink():
+        return FragmentScan((), (_linked_directory(directory),))
     if not directory.is_dir():
         return FragmentScan((), ())
     known = types(member)
@@ -77,6 +89,9 @@ def scan(member: Member) -> FragmentScan:
     valid: list[Fragment] = []
     invalid: list[InvalidFragment] = []
     for path in sorted(directory.iterdir()):
+        if path.is_symlink():  # even under an ignored name: towncrier or the sdist may read it
+            invalid.append(_link(path))
+            continue
         if any(fnmatch.fnmatch(path.name.lower(), pattern) for pattern in ignored):
             continue
         problem = _problem(path, known, orphan_prefix)
@@ -104,6 +119,10 @@ def _problem(path: Path, known: tuple[str, ...], orphan_prefix: str) -> Fragment
         return InvalidFragment(
             path, "a directory among the fragments", f"move its files up into {path.parent.name}/"
         )
+    if not stat.S_ISREG(path.lstat().st_mode):
+        return InvalidFragment(
+            path, "not a regular file (a fifo, socket or device)", "replace it with a text file"
+        )
     name = path.name
     orphan = bool(orphan_prefix) and name.startswith(orphan_prefix)
     candidate = "+" + name[len(orphan_prefix) :] if orphan else name
@@ -117,7 +136,9 @@ def _problem(path: Path, known: tuple[str, ...], orphan_prefix: str) -> Fragment
         return InvalidFragment(
             path, f"unknown fragment type {match['type']!r}", f"rename it to {shape}"
         )
-    text = path.read_text(encoding="utf-8")
+    text = _read_text(path)
+    if isinstance(text, InvalidFragment):
+        return text
     if not text.strip():
         return InvalidFragment(path, "empty fragment", "write the changelog entry into it")
     return Fragment(
@@ -127,6 +148,53 @@ def _problem(path: Path, known: tuple[str, ...], orphan_prefix: str) -> Fragment
         counter=int(match["counter"] or 0),
         orphan=orphan,
         text=text,
+    )
+
+
+def _read_text(path: Path) -> str | InvalidFragment:
+    """The fragment's text, read without following a link, or why it cannot be a fragment."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # replaced by a link since it was listed
+            return _link(path)
+        return InvalidFragment(path, f"cannot be read ({exc.strerror})", "fix its permissions")
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return InvalidFragment(
+                path, "not a regular file (a fifo, socket or device)", "replace it with a text file"
+            )
+        data = handle.read(MAX_FRAGMENT_BYTES + 1)
+    if len(data) > MAX_FRAGMENT_BYTES:
+        return InvalidFragment(
+            path,
+            f"{max(info.st_size, len(data))} bytes, more than a fragment may hold (64 KiB)",
+            "shorten it to the changelog entry (a few lines; link to longer documentation)",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return InvalidFragment(
+            path,
+            f"not UTF-8 text (byte {exc.start}: {data[exc.start : exc.start + 1]!r})",
+            "save it as UTF-8",
+        )
+
+
+def _link(path: Path) -> InvalidFragment:
+    return InvalidFragment(
+        path,
+        "a symbolic link (fragments must be regular files; monorel does not read through links)",
+        f"remove the link and write the changelog entry into a regular file {path.name}",
+    )
+
+
+def _linked_directory(directory: Path) -> InvalidFragment:
+    return InvalidFragment(
+        directory,
+        "the fragment directory is a symbolic link (monorel does not read through links)",
+        f"make {directory.name}/ a real directory inside the package",
     )
 
 

@@ -14,10 +14,20 @@ For each released member, in dependency order:
   too little for ("api.py removes create_invoice: major required, fragments give
   minor"); ``monorel plan`` then exits 1 and ``monorel version`` refuses;
 - the next version: ``bumps.next_version``. Before 1.0 the version moves one place less:
-  a breaking change bumps the minor, everything else the patch (0.4.2 -> 0.5.0 / 0.4.3);
+  a breaking change bumps the minor, everything else the patch (0.4.2 -> 0.5.0 / 0.4.3).
+  With ``pre`` (``--pre a|b|rc``) every released package gets the next pre-release of
+  that kind instead (1.4.0 + feature -> 1.5.0rc1, then 1.5.0rc2); from a pre-release the
+  plan stays in its series unless the fragments ask for more (1.5.0rc1 + feature ->
+  1.5.0, + breaking -> 2.0.0), since a pre-release keeps its fragments for the final;
+- for each breaking public-API change, the other members that use the removed or changed
+  name (``api_usage.breaks``: "breaks host: apps/host/src/host/webhooks.py:12 imports
+  webhook_payload"); a use of a name the module no longer has, or one that cannot be told,
+  is listed in ``broken``: ``monorel plan`` then exits 1 and ``monorel version`` refuses;
 - the dependents whose requirement on it must move: an exact pin (the host's
   ``accounts-app==1.0.0``) always follows the new version; a range moves only when the
-  new version falls outside it (``>=1.0,<2`` -> ``>=2.0,<3`` for 2.0.0, kept for 1.1.0).
+  new version falls outside it (``>=1.0,<2`` -> ``>=2.0,<3`` for 2.0.0, kept for 1.1.0;
+  ``>=2.0.0rc1,<3`` for 2.0.0rc1), or when a final release leaves a range that still
+  names a pre-release (``>=2.0.0rc1,<3`` -> ``>=2.0,<3`` for 2.0.0).
 
 Deterministic and offline: it reads the working tree and git, nothing else.
 """
@@ -33,7 +43,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from monorel import bumps, fragments, release_points
+from monorel import api_usage, bumps, fragments, release_points
 from monorel.adapters import git
 from monorel.errors import FragmentError, UsageError
 from monorel.workspace import Member, Workspace
@@ -80,6 +90,7 @@ class PackagePlan:
     dependents: tuple[RequirementChange, ...]
     verdict: semver.Verdict | None = None  # None when nothing in the package changed
     problems: tuple[str, ...] = ()  # where the fragments ask for less than the verdict
+    breaks: tuple[api_usage.Break, ...] = ()  # members using a name a breaking change touches
 
     @property
     def releases(self) -> bool:
@@ -108,6 +119,12 @@ class Plan:
         """Every shortfall of fragments against the semver verdict, prefixed by package."""
         return [f"{p.name}: {problem}" for p in self.packages for problem in p.problems]
 
+    @property
+    def broken(self) -> list[str]:
+        """Every use, by another member, of a name a breaking change removed (or of which
+        that cannot be told), prefixed by package: the release would break the workspace."""
+        return [f"{p.name}: {b.problem}" for p in self.packages for b in p.breaks if b.problem]
+
     def requirement_changes(self) -> list[RequirementChange]:
         """Every requirement that moves, in dependency order of the released package."""
         return [c for p in self.releases for c in p.dependents if c.moves]
@@ -119,18 +136,21 @@ class Plan:
             "since": self.since,
             "order": [p.name for p in self.releases],
             "problems": self.problems,
+            "broken": self.broken,
             "packages": [_package_json(p) for p in self.packages],
         }
 
 
-def compute(ws: Workspace, *, since: str | None = None) -> Plan:
-    """The plan for the workspace as it is now (working tree included)."""
+def compute(ws: Workspace, *, since: str | None = None, pre: bumps.PreKind | None = None) -> Plan:
+    """The plan for the workspace as it is now (working tree included); ``pre``: every
+    release is a pre-release of that kind."""
     if since is not None:
         if not git.ref_exists(ws.root, since):
             raise UsageError(f"--since {since}: no such commit", fix="pass a branch, tag or sha")
         since = git.resolve(ws.root, since)
     next_versions: dict[str, str] = {}
     packages: list[PackagePlan] = []
+    usage: api_usage.UsageIndex | None = None  # read once, and only for a breaking change
     for member in ws.topological_order():
         if not member.released:
             continue
@@ -148,12 +168,17 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
         reasons: list[str] = []
         declared = bump_for(member, pending)
         bump = declared
-        if declared != "none":
+        # a pre-release keeps its fragments for the final: the next pre-release of the
+        # series needs a fragment the last one did not have (the level still counts all)
+        stale = pre is not None and bumps.is_prerelease(member.version)
+        if stale and not any(f.path in changed for f in pending):
+            bump = "none"
+        if bump != "none":
             reasons.append("fragments")
         if moved_deps:
             reasons.append("dependency")
             bump = bumps.strongest((bump, DEPENDENCY_BUMP))
-        next_version = bumps.next_version(member.version, bump) if bump != "none" else None
+        next_version = bumps.next_version(member.version, bump, pre) if bump != "none" else None
         if not (changed or pending or next_version):
             continue
         # imported here: griffe costs every other command ~0.1 s of start-up
@@ -161,6 +186,10 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
 
         verdict = required_bump(ws, member, since=base) if changed else None
         problems = verdict.shortfall(declared, {f.type for f in pending}) if verdict else []
+        breaks: list[api_usage.Break] = []
+        if verdict is not None and any(e.kind.startswith("api.") for e in verdict.evidence):
+            usage = usage or api_usage.UsageIndex(ws)
+            breaks = api_usage.breaks(usage, member, verdict.evidence)
         if next_version is not None:
             next_versions[member.name] = next_version
         packages.append(
@@ -177,6 +206,7 @@ def compute(ws: Workspace, *, since: str | None = None) -> Plan:
                 dependents=tuple(_dependents(ws, member, next_version)),
                 verdict=verdict,
                 problems=tuple(problems),
+                breaks=tuple(breaks),
             )
         )
     return Plan(since=since, packages=tuple(packages))
@@ -192,18 +222,23 @@ def requirement_after(req: Requirement, new_version: str) -> str | None:
     """``req`` rewritten to admit ``new_version``, or None when it can stay as it is.
 
     Exact pins follow the new version; a range moves only when the new version falls
-    outside it, to ``>=X.Y,<X+1`` (``>=0.Y,<0.Y+1`` before 1.0). Extras and markers stay.
+    outside it, to ``>=X.Y,<X+1`` (``>=0.Y,<0.Y+1`` before 1.0; from the pre-release
+    itself, ``>=X.Y.ZrcN,<X+1``, for a pre-release), or when a final version leaves a range
+    that names a pre-release. Extras and markers stay.
     """
+    v = Version(new_version)
     if _is_pin(req):
-        if Version(next(iter(req.specifier)).version) == Version(new_version):
+        if Version(next(iter(req.specifier)).version) == v:
             return None
         spec = f"=={new_version}"
-    elif req.specifier.contains(new_version, prereleases=True):
+    elif req.specifier.contains(new_version, prereleases=True) and (
+        v.is_prerelease or not _names_prerelease(req)
+    ):
         return None
     else:
-        v = Version(new_version)
         upper = f"{v.major + 1}" if v.major >= 1 else f"0.{v.minor + 1}"
-        spec = f">={v.major}.{v.minor},<{upper}"
+        lower = new_version if v.is_prerelease else f"{v.major}.{v.minor}"
+        spec = f">={lower},<{upper}"
     extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
     marker = f"; {req.marker}" if req.marker else ""
     return f"{req.name}{extras}{spec}{marker}"
@@ -272,6 +307,10 @@ def _changed_files(ws: Workspace, member: Member, base: str | None) -> list[str]
     return git.changed_files(ws.root, base or git.empty_tree(ws.root), [rel])
 
 
+def _names_prerelease(req: Requirement) -> bool:
+    return any(Version(s.version.removesuffix(".*")).is_prerelease for s in req.specifier)
+
+
 def _is_pin(req: Requirement) -> bool:
     specs = list(req.specifier)
     return len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version
@@ -296,6 +335,7 @@ def _package_json(p: PackagePlan) -> dict:
         "tag": p.tag,
         "semver": p.verdict.as_dict() if p.verdict else None,
         "problems": list(p.problems),
+        "breaks": [b.as_dict() for b in p.breaks],
         "dependents": [
             {
                 "name": c.dependent,

@@ -9,7 +9,6 @@ towncrier build after the bump), the first commit whose changelog has that secti
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,10 +17,8 @@ from typing import Literal
 from packaging.version import InvalidVersion, Version
 
 from monorel.adapters import git
+from monorel.changelog import has_section
 from monorel.workspace import Member, Workspace
-
-# a reST section underline: one punctuation character, three times or more
-_UNDERLINE = re.compile(r"([=\-~^*+])\1{2,}\s*")
 
 
 @dataclass(frozen=True)
@@ -148,25 +145,12 @@ def _released_at(ws: Workspace, changelog: str, version: str, bump: str, end: st
     """The bump commit, or the first commit before ``end`` whose changelog has the version's
     section: a release whose changelog was built after the bump happened there, and the
     changes between the two are in that section (their fragments were consumed)."""
-    if _has_section(git.show(ws.root, bump, changelog), version):
+    if has_section(git.show(ws.root, bump, changelog), version):
         return bump
     for commit in git.commits_between(ws.root, bump, end, changelog):
-        if _has_section(git.show(ws.root, commit, changelog), version):
+        if has_section(git.show(ws.root, commit, changelog), version):
             return commit
     return bump  # the changelog never got the section: the bump is all history tells
-
-
-def _has_section(changelog: str | None, version: str) -> bool:
-    """Whether a heading of ``changelog`` names ``version`` (Markdown ``#`` or reST underline)."""
-    if changelog is None:
-        return False
-    named = re.compile(rf"(?<![\w.]){re.escape(version)}(?![\w.])")
-    lines = changelog.splitlines()
-    for line, below in zip(lines, [*lines[1:], ""], strict=True):
-        heading = line.lstrip().startswith("#") or _UNDERLINE.fullmatch(below) is not None
-        if heading and named.search(line):
-            return True
-    return False
 
 
 def version_at(ws: Workspace, member: Member, commit: str) -> str | None:

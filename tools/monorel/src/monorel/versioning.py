@@ -1,16 +1,20 @@
-"""Apply a release plan to the workspace, all or nothing.
+"""Apply a release plan to the workspace, all or nothing, in one step.
 
-In order: new versions into each released member's pyproject; moved pins and ranges
-into the dependents' pyprojects (plus a ``+monorel-dependencies.misc.md`` fragment
-for a released dependent, so its changelog says why it was released); ``uv lock``;
-``towncrier build`` per released package (fragments consumed); one commit holding the
-whole release, then one annotated tag ``<dist>-v<version>`` per released package.
+What a release writes: new versions into each released member's pyproject; moved pins
+and ranges into the dependents' pyprojects (plus a ``+monorel-dependencies.misc.md``
+fragment for a released dependent, so its changelog says why it was released); ``uv
+lock``; ``towncrier build`` per released package (fragments consumed). One commit holds
+the whole release, and one annotated tag ``<dist>-v<version>`` per released package
+points at it: every tag sits on a tree where all versions, pins and the lock agree.
 
-One commit rather than one per package keeps every tag on a tree where all versions,
-pins and the lock agree. Before anything is written the tree must be clean, every
-fragment valid and no release tag taken. If any step fails, the created tags are
-deleted, the branch is reset to the starting commit and every touched file is restored
-byte for byte: the repository is as it was.
+How it is written (``monorel.release_commit``): in a staging worktree of HEAD, committed
+there with the repository's own hooks, tagged with tag objects only; then the branch and
+every tag move in one ``git update-ref --stdin`` transaction and the working tree
+follows. Before anything is written the tree must be clean, every fragment valid, no
+release tag taken and no workspace member left using a name the release removes. A
+failure or SIGINT/SIGTERM/SIGHUP before the transaction leaves the repository exactly as
+it was; after SIGKILL the next run finishes or names what is left
+(``monorel.release_recovery``).
 """
 
 from __future__ import annotations
@@ -22,9 +26,20 @@ import tomlkit
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from monorel import bumps, release_commit
+from monorel import changelog as changelog_text
 from monorel.adapters import git, towncrier, uv
-from monorel.errors import DirtyTreeError, MonorelError, ReleaseRefused, SemverShortfall
+from monorel.errors import (
+    DirtyTreeError,
+    MonorelError,
+    PartialRelease,
+    ReleaseBreaksMember,
+    ReleaseInterrupted,
+    ReleaseRefused,
+    SemverShortfall,
+)
 from monorel.planning import PackagePlan, Plan
+from monorel.release_commit import Journal, Staging
 from monorel.workspace import Workspace
 
 DEPENDENCY_FRAGMENT = "+monorel-dependencies.misc.md"
@@ -39,8 +54,10 @@ class FileChange:
 @dataclass(frozen=True)
 class Release:
     commit: str
+    ref: str  # the branch that now points at it
     tags: tuple[str, ...]
     changes: tuple[FileChange, ...]
+    late_signal: str | None = None  # a signal that arrived while it was published
 
 
 def preflight(ws: Workspace, plan: Plan) -> None:
@@ -58,6 +75,12 @@ def preflight(ws: Workspace, plan: Plan) -> None:
         raise SemverShortfall(
             "the fragments ask for less than the changes require:\n  " + "\n  ".join(plan.problems),
             fix="add fragments of the required type (see `monorel semver PKG` for the evidence)",
+        )
+    if plan.broken:
+        raise ReleaseBreaksMember(
+            "the release would break other workspace members:\n  " + "\n  ".join(plan.broken),
+            fix="update them to the new API in the same release (or keep the names); "
+            "`monorel check --rule imports` lists every use",
         )
     taken = [p.tag for p in plan.releases if p.tag and git.tags(ws.root, p.tag)]
     if taken:
@@ -83,52 +106,96 @@ def changes(ws: Workspace, plan: Plan) -> list[FileChange]:
             out.append(
                 FileChange(_rel(ws, member.changelog_dir / DEPENDENCY_FRAGMENT), "new fragment")
             )
+        assert p.next_version is not None
         out.append(
             FileChange(
                 _rel(ws, member.changelog_file),
                 f"## {p.next_version} section from {len(p.fragments)} fragment(s) "
                 + ("+ dependency note " if "dependency" in p.reasons else "")
-                + "(fragments removed)",
+                + (
+                    "(fragments kept for the final)"
+                    if bumps.is_prerelease(p.next_version)
+                    else "(fragments removed)"
+                ),
             )
         )
     out.append(FileChange("uv.lock", "refreshed (uv lock)"))
     return out
 
 
-def apply(ws: Workspace, plan: Plan) -> Release:
-    """Write the release; on any failure put everything back and re-raise."""
+def apply(ws: Workspace, plan: Plan, *, branch: str | None = None, tag: bool = True) -> Release:
+    """Write the release and publish it in one step; on any failure or signal before that,
+    nothing has changed and the error says so.
+
+    ``branch``: commit to that branch (created or moved) instead of the current one; the
+    working tree and the current branch stay as they are. ``tag`` False: no tags (``monorel
+    tag`` makes them once the commit is where it belongs).
+    """
     preflight(ws, plan)
-    start = git.head(ws.root)
-    touched = _touched_paths(ws, plan)
-    snapshot = {path: (path.read_bytes() if path.exists() else None) for path in touched}
-    tags: list[str] = []
-    try:
-        _write_versions(ws, plan)
-        _write_requirements(ws, plan)
-        _write_dependency_fragments(ws, plan)
-        uv.lock(ws.root)
-        for p in plan.releases:
-            member = ws.member(p.name)
-            assert p.next_version is not None
-            towncrier.build(
-                ws.root,
-                member_dir=member.path,
-                config=member.pyproject,
-                name=member.name,
-                version=p.next_version,
+    base = git.head(ws.root)
+    current = git.current_branch(ws.root)
+    ref = f"refs/heads/{branch}" if branch else current
+    if ref is None:
+        raise ReleaseRefused(
+            "HEAD is detached: there is no branch for the release commit",
+            fix="check out the branch to release (git switch main), or pass --branch NAME",
+        )
+    in_place = ref == current
+    old = base if in_place else git.ref_value(ws.root, ref)
+    with release_commit.SignalGuard() as guard:
+        try:
+            with release_commit.staging(ws.root, base) as stage:
+                _write_release(ws, plan, stage)
+                commit = stage.commit(_staged_paths(ws, plan), commit_message(ws, plan))
+                tags = {
+                    f"refs/tags/{p.tag}": stage.tag_object(p.tag, commit, tag_message(p))
+                    for p in plan.releases
+                    if tag and p.tag
+                }
+            journal = Journal(
+                ref=ref,
+                old=old,
+                new=commit,
+                base=base,
+                tags=tags,
+                worktree=str(git.top_level(ws.root)) if in_place else None,
             )
-        git.add_all(ws.root, _staged_paths(ws, plan))
-        commit = git.commit(ws.root, commit_message(ws, plan))
-        for p in plan.releases:
-            assert p.tag is not None
-            git.annotated_tag(ws.root, p.tag, tag_message(p))
-            tags.append(p.tag)
-    except BaseException as exc:
-        _rollback(ws, start, snapshot, tags)
-        if isinstance(exc, MonorelError):
-            exc.message += "\nrolled back: no commit, no tag, every file as it was"
-        raise
-    return Release(commit=commit, tags=tuple(tags), changes=tuple(changes(ws, plan)))
+            release_commit.publish(git.common_dir(ws.root), ws.root, journal, guard)
+        except release_commit.Interrupted as exc:
+            raise ReleaseInterrupted(
+                f"interrupted by {exc.signal_name} before the release was published\n"
+                + _ROLLED_BACK,
+                fix="run `monorel version --yes` again when you are ready",
+            ) from None
+        except MonorelError as exc:
+            if guard.published:  # the refs moved; only the working tree did not follow
+                raise PartialRelease(
+                    f"released {commit[:12]} ({', '.join(journal.tag_names) or ref}), but the "
+                    f"working tree could not be brought to it: {exc.message}",
+                    fix="commit or stash what is in the way, then run `monorel version --yes` "
+                    "again to finish",
+                ) from exc
+            exc.message += f"\n{_ROLLED_BACK}"
+            raise
+    return Release(
+        commit=commit,
+        ref=ref,
+        tags=tuple(journal.tag_names),
+        changes=tuple(changes(ws, plan)),
+        late_signal=guard.late,
+    )
+
+
+_ROLLED_BACK = "rolled back: no commit, no tag, every file as it was"
+
+
+def _write_release(ws: Workspace, plan: Plan, stage: Staging) -> None:
+    """Everything the release commit holds, written into the staging worktree."""
+    _write_versions(ws, plan, stage)
+    _write_requirements(ws, plan, stage)
+    _write_dependency_fragments(ws, plan, stage)
+    uv.lock(stage.workspace_root)
+    _write_changelogs(ws, plan, stage)
 
 
 def commit_message(ws: Workspace, plan: Plan) -> str:
@@ -149,35 +216,23 @@ def tag_message(p: PackagePlan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _touched_paths(ws: Workspace, plan: Plan) -> list[Path]:
-    paths: set[Path] = {ws.root / "uv.lock"}
-    for p in plan.releases:
-        member = ws.member(p.name)
-        paths |= {member.pyproject, member.changelog_file, member.changelog_dir}
-        paths |= {ws.root / f.path for f in p.fragments}
-        paths.add(member.changelog_dir / DEPENDENCY_FRAGMENT)
-    for c in plan.requirement_changes():
-        paths.add(ws.member(c.dependent).pyproject)
-    return sorted(p for p in paths if not p.is_dir())
-
-
 def _staged_paths(ws: Workspace, plan: Plan) -> list[str]:
     """The touched members' directories and the lock (the tree was clean before)."""
     names = {p.name for p in plan.releases} | {c.dependent for c in plan.requirement_changes()}
     return sorted({ws.member(n).relpath(ws.root) for n in names} | {"uv.lock"})
 
 
-def _write_versions(ws: Workspace, plan: Plan) -> None:
+def _write_versions(ws: Workspace, plan: Plan, stage: Staging) -> None:
     for p in plan.releases:
-        member = ws.member(p.name)
-        doc = tomlkit.parse(member.pyproject.read_text(encoding="utf-8"))
+        pyproject = stage.place(ws.root, ws.member(p.name).pyproject)
+        doc = tomlkit.parse(pyproject.read_text(encoding="utf-8"))
         doc["project"]["version"] = p.next_version
-        member.pyproject.write_text(tomlkit.dumps(doc), encoding="utf-8")
+        pyproject.write_text(tomlkit.dumps(doc), encoding="utf-8")
 
 
-def _write_requirements(ws: Workspace, plan: Plan) -> None:
+def _write_requirements(ws: Workspace, plan: Plan, stage: Staging) -> None:
     for c in plan.requirement_changes():
-        pyproject = ws.member(c.dependent).pyproject
+        pyproject = stage.place(ws.root, ws.member(c.dependent).pyproject)
         doc = tomlkit.parse(pyproject.read_text(encoding="utf-8"))
         deps = doc["project"]["dependencies"]
         for i, item in enumerate(deps):
@@ -186,31 +241,47 @@ def _write_requirements(ws: Workspace, plan: Plan) -> None:
         pyproject.write_text(tomlkit.dumps(doc), encoding="utf-8")
 
 
-def _write_dependency_fragments(ws: Workspace, plan: Plan) -> None:
+def _write_dependency_fragments(ws: Workspace, plan: Plan, stage: Staging) -> None:
+    """Fragments the release writes itself, before towncrier runs: the dependency note of
+    a dependent (and the place for other generated notes). They go into the staging
+    worktree (``stage.place``), never into the repository's working tree."""
     by_dependent: dict[str, list[str]] = {}
     for c in plan.requirement_changes():
         by_dependent.setdefault(c.dependent, []).append(c.new)
     for p in plan.releases:
         if "dependency" not in p.reasons:
             continue
-        member = ws.member(p.name)
-        member.changelog_dir.mkdir(parents=True, exist_ok=True)
+        directory = stage.place(ws.root, ws.member(p.name).changelog_dir)
+        directory.mkdir(parents=True, exist_ok=True)
         news = by_dependent.get(p.name, [])
         text = "Requires " + ", ".join(f"`{r}`" for r in news) + "."
-        (member.changelog_dir / DEPENDENCY_FRAGMENT).write_text(text + "\n", encoding="utf-8")
+        (directory / DEPENDENCY_FRAGMENT).write_text(text + "\n", encoding="utf-8")
 
 
-def _rollback(
-    ws: Workspace, start: str, snapshot: dict[Path, bytes | None], tags: list[str]
-) -> None:
-    for tag in tags:
-        git.delete_tag(ws.root, tag)
-    git.reset_hard(ws.root, start)
-    for path, data in snapshot.items():
-        if data is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_bytes(data)
+def _write_changelogs(ws: Workspace, plan: Plan, stage: Staging) -> None:
+    """towncrier's section per released package.
+
+    A pre-release series keeps its fragments until the final: each pre-release replaces
+    the series' earlier pre-release sections with one built from all of them (``--keep``),
+    and the final replaces them with its own section and consumes the fragments.
+    """
+    for p in plan.releases:
+        member = ws.member(p.name)
+        assert p.next_version is not None
+        changelog = stage.place(ws.root, member.changelog_file)
+        if changelog.is_file():
+            text = changelog.read_text(encoding="utf-8")
+            kept = changelog_text.without_open_prereleases(text)
+            if kept != text:
+                changelog.write_text(kept, encoding="utf-8")
+        towncrier.build(
+            stage.workspace_root,
+            member_dir=stage.place(ws.root, member.path),
+            config=stage.place(ws.root, member.pyproject),
+            name=member.name,
+            version=p.next_version,
+            keep=bumps.is_prerelease(p.next_version),
+        )
 
 
 def _rel(ws: Workspace, path: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import tarfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from monorel.adapters._process import run
@@ -104,18 +105,6 @@ def add(root: Path, paths: list[str]) -> None:
 def commit(root: Path, message: str) -> str:
     _git(root, "commit", "-q", "-m", message)
     return head(root)
-
-
-def annotated_tag(root: Path, name: str, message: str) -> None:
-    _git(root, "tag", "-a", name, "-m", message)
-
-
-def reset_hard(root: Path, commit: str) -> None:
-    _git(root, "reset", "-q", "--hard", commit)
-
-
-def delete_tag(root: Path, name: str) -> None:
-    _git(root, "tag", "-d", name)
 
 
 def tree_id(root: Path, commit: str, path: str) -> str | None:
@@ -255,3 +244,143 @@ def _unquoted(path: str) -> str:
         return path
     raw = codecs.escape_decode(path[1:-1].encode("utf-8"))[0]
     return raw.decode("utf-8", "surrogateescape")
+
+
+# -- the release transaction: objects first, then every ref in one step --------------------
+
+ZERO_OID = "0" * 40
+
+
+def top_level(root: Path) -> Path:
+    """The top of the working tree ``root`` lies in."""
+    return Path(_git(root, "rev-parse", "--show-toplevel").strip())
+
+
+def common_dir(root: Path) -> Path:
+    """The repository's git dir shared by all its worktrees (``.git`` of the main one)."""
+    out = _git(root, "rev-parse", "--path-format=absolute", "--git-common-dir").strip()
+    return Path(out)
+
+
+def git_path(root: Path, name: str) -> Path:
+    """Where git keeps ``name`` for the worktree of ``root`` (``index.lock``, ...)."""
+    return Path(_git(root, "rev-parse", "--path-format=absolute", "--git-path", name).strip())
+
+
+def current_branch(root: Path) -> str | None:
+    """``refs/heads/<name>`` that HEAD is on, None on a detached HEAD."""
+    try:
+        return _git(root, "symbolic-ref", "-q", "HEAD").strip() or None
+    except Exception:  # noqa: BLE001 - exit 1: HEAD is detached
+        return None
+
+
+def ref_value(root: Path, ref: str) -> str | None:
+    """The object ``ref`` names (a tag object for an annotated tag), None where it is absent."""
+    try:
+        return _git(root, "rev-parse", "--verify", "--quiet", ref).strip() or None
+    except Exception:  # noqa: BLE001 - exit 1: no such ref
+        return None
+
+
+def worktree_add(root: Path, path: Path, commit: str) -> None:
+    """A linked worktree at ``path`` with ``commit`` checked out on a detached HEAD."""
+    _git(root, "worktree", "add", "--quiet", "--detach", str(path), commit)
+
+
+def worktree_remove(root: Path, path: Path) -> None:
+    """Remove the linked worktree at ``path`` (its files and its registration)."""
+    if path.is_dir():
+        _git(root, "worktree", "remove", "--force", "--force", str(path))
+    _git(root, "worktree", "prune")
+
+
+def worktrees(root: Path) -> list[Path]:
+    """Every worktree of the repository, the main one first."""
+    out = _git(root, "worktree", "list", "--porcelain")
+    return [
+        Path(line[len("worktree ") :]) for line in out.splitlines() if line.startswith("worktree ")
+    ]
+
+
+def committer_ident(root: Path) -> str:
+    """``Name <email> <epoch> <tz>``, as git would record the committer or tagger now."""
+    return _git(root, "var", "GIT_COMMITTER_IDENT").strip()
+
+
+def make_tag_object(root: Path, name: str, commit: str, message: str) -> str:
+    """Write an annotated tag object for ``commit`` (no ref yet); return its id."""
+    text = f"object {commit}\ntype commit\ntag {name}\ntagger {committer_ident(root)}\n\n{message}"
+    return run(["git", "mktag"], cwd=root, input_text=text).strip()
+
+
+def update_refs(root: Path, updates: Sequence[tuple[str, str, str | None]]) -> None:
+    """Move every ``(ref, new, old)`` in one ``git update-ref --stdin`` transaction: all or
+    none. ``old`` None creates the ref (it must not exist); ``old`` a sha must match."""
+    lines = ["start"]
+    for ref, new, old in updates:
+        lines.append(f"create {ref} {new}" if old is None else f"update {ref} {new} {old}")
+    lines += ["prepare", "commit"]
+    run(["git", "update-ref", "--stdin"], cwd=root, input_text="\n".join(lines) + "\n")
+
+
+def fast_forward_tree(root: Path, old: str, new: str) -> None:
+    """Bring the index and working tree of ``root`` from ``old`` (which they hold) to ``new``
+    (HEAD already names it): git's two-tree read, which refuses to overwrite local changes."""
+    _git(root, "read-tree", "-m", "-u", old, new)
+
+
+def reset_tree(root: Path, commit: str) -> None:
+    """Index and tracked files of ``root`` as they are at ``commit``; HEAD stays."""
+    _git(root, "read-tree", "--reset", "-u", commit)
+
+
+def changed_between(root: Path, old: str, new: str) -> list[str]:
+    """Paths (repository-relative) that differ between two commits."""
+    return [
+        p for p in _git(root, "diff", "--no-renames", "--name-only", old, new).splitlines() if p
+    ]
+
+
+def blob_id(root: Path, commit: str, path: str) -> str | None:
+    """The blob id of ``path`` at ``commit``; None where it did not exist."""
+    return tree_id(root, commit, path)
+
+
+def hash_file(root: Path, path: Path) -> str:
+    """The blob id git would give ``path``'s content (without writing it)."""
+    return _git(root, "hash-object", "--", str(path)).strip()
+
+
+def recorded_parents(root: Path, commit: str) -> list[str]:
+    """The parents the commit object names, whether or not this clone has them."""
+    text = _git(root, "cat-file", "commit", commit)
+    head = text.split("\n\n", 1)[0]
+    return [line.split()[1] for line in head.splitlines() if line.startswith("parent ")]
+
+
+def first_parent(root: Path, commit: str) -> str | None:
+    try:
+        return _git(root, "rev-parse", "--verify", "--quiet", f"{commit}^1").strip() or None
+    except Exception:  # noqa: BLE001 - a root commit has no parent
+        return None
+
+
+def tags_not_merged(root: Path, ref: str, *patterns: str) -> list[str]:
+    """Tags matching any of ``patterns`` whose commit is not reachable from ``ref``."""
+    out = _git(root, "tag", "--list", "--no-merged", ref, *patterns)
+    return [t for t in out.splitlines() if t]
+
+
+def branches_containing(root: Path, commit: str) -> list[str]:
+    """Local and remote-tracking branches that contain ``commit``."""
+    out = _git(
+        root,
+        "for-each-ref",
+        "--contains",
+        commit,
+        "--format=%(refname)",
+        "refs/heads",
+        "refs/remotes",
+    )
+    return [b for b in out.splitlines() if b]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,10 +22,14 @@ class CheckContext:
     _trees: dict[Path, ast.Module | SyntaxError] = field(default_factory=dict, repr=False)
 
     def rel(self, path: Path) -> str:
-        try:
-            return path.resolve().relative_to(self.ws.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        # the path as named first: a symbolic link must be reported where it is, not
+        # where it points
+        for candidate in (Path(os.path.abspath(path)), path.resolve()):
+            try:
+                return candidate.relative_to(self.ws.root).as_posix()
+            except ValueError:
+                continue
+        return path.as_posix()
 
     def source_files(self, member: Member) -> list[Path]:
         if not member.package_dir.is_dir():

@@ -8,12 +8,27 @@ Changes count committed or not, untracked files included, except in the fragment
 directory itself. Every member with a
 fragment directory or a ``[tool.towncrier]`` table is checked, and every released one;
 invalid fragment names and unknown types are findings wherever they are.
+
+A release consumes fragments: a member whose version in the tree is not the one at the
+base and whose changelog has a section for it is being released by this tree (the release
+commit ``monorel version`` makes, run through the repository's pre-commit hook, or a
+release pull request checked with ``--since``); its changes are in that section, so it
+needs no fragment. Likewise a pyproject whose only change is ``==`` pins on workspace
+members, at the versions the tree holds (what a release writes into the host), is not a
+change of its own.
 """
 
 from __future__ import annotations
 
-from monorel import fragments
+import tomllib
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from monorel import fragments, release_points
 from monorel.adapters import git
+from monorel.changelog import has_section
 from monorel.checks.context import CheckContext
 from monorel.checks.findings import Finding
 from monorel.errors import UsageError
@@ -80,9 +95,17 @@ def _missing(
             return None  # never released and no --since: nothing to compare with
         base = point.commit
         described = f"since its release {point.version} ({point.source} {point.commit[:12]})"
+    if _released_by_the_tree(ctx, member, base):
+        return None
     fragment_dir = ctx.rel(member.changelog_dir)
     changed = ctx.changed_files(base, member)
-    code = [p for p in changed if not p.startswith(f"{fragment_dir}/")]
+    pyproject = ctx.rel(member.pyproject)
+    code = [
+        p
+        for p in changed
+        if not p.startswith(f"{fragment_dir}/")
+        and not (p == pyproject and _only_release_pins(ctx, member, base))
+    ]
     if not code:
         return None
     if since_base is not None and any(ctx.rel(f.path) in changed for f in present):
@@ -100,3 +123,58 @@ def _missing(
             f"<issue>.<type>.md to link an issue (types: {', '.join(fragments.types(member))})"
         ),
     )
+
+
+def _released_by_the_tree(ctx: CheckContext, member: Member, base: str) -> bool:
+    """The tree moves the member's version past ``base`` and its changelog has the section."""
+    if release_points.version_at(ctx.ws, member, base) == member.version:
+        return False
+    try:
+        text = member.changelog_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return has_section(text, member.version)
+
+
+def _only_release_pins(ctx: CheckContext, member: Member, base: str) -> bool:
+    """The member's pyproject differs from ``base`` only in ``==`` pins on workspace
+    members that name the versions those members have in the tree."""
+    text = git.show(ctx.ws.root, base, ctx.rel(member.pyproject))
+    if text is None:
+        return False
+    try:
+        old = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False
+    if not _pins_at_tree_versions(ctx, member.data):
+        return False
+    return _without_pins(ctx, old) == _without_pins(ctx, member.data)
+
+
+def _pins_at_tree_versions(ctx: CheckContext, data: Any) -> bool:
+    """Every ``==`` pin on a workspace member in ``data`` names its version in the tree."""
+    for raw in data.get("project", {}).get("dependencies", []):
+        req = _pin(ctx, raw)
+        if req is not None:
+            version = next(iter(req.specifier)).version
+            if version != ctx.ws.members[canonicalize_name(req.name)].version:
+                return False
+    return True
+
+
+def _without_pins(ctx: CheckContext, data: Any) -> Any:
+    project = dict(data.get("project", {}))
+    deps = project.get("dependencies", [])
+    project["dependencies"] = [raw for raw in deps if _pin(ctx, raw) is None]
+    return {**data, "project": project}
+
+
+def _pin(ctx: CheckContext, raw: str) -> Requirement | None:
+    """``raw`` as an ``==`` pin on a workspace member, else None."""
+    try:
+        req = Requirement(raw)
+    except InvalidRequirement:
+        return None
+    specs = list(req.specifier)
+    known = canonicalize_name(req.name) in ctx.ws.members
+    return req if known and len(specs) == 1 and specs[0].operator == "==" else None

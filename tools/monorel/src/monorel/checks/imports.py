@@ -8,6 +8,15 @@ A library's or host's ``tests/`` directory is held to the same boundary: its tes
 use their own package freely, and another member only through its public modules and
 only where the member declares it, in ``[project].dependencies`` or in one of its
 ``[dependency-groups]`` (test-only dependencies belong there).
+
+Names count too (``monorel.api_usage``, the index the plan's "breaks" lines read as well):
+every name another member imports from a public module (``from billing_app.api import
+X``) or reaches through it (``api.X``) must be one of that module's public names in the
+working tree, the version the workspace holds (its literal ``__all__``, else its defined
+names without a leading underscore). A name it does not define, a name it does not
+export, a star import of it, and a module whose names cannot be told statically (a star
+import, a module-level ``__getattr__``, a computed ``__all__``) are findings: "unknown" is
+never "ok".
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from monorel import api_usage
 from monorel.adapters import grimp_
 from monorel.checks.context import CheckContext
 from monorel.checks.declared import suggested_range
@@ -72,7 +82,82 @@ def check(ctx: CheckContext) -> list[Finding]:
         finding = _violation(ctx, importer, target, imp, file, declared)
         if finding is not None:
             findings.append(finding)
+    return findings + _name_findings(ctx, api_usage.UsageIndex(ws))
+
+
+def _name_findings(ctx: CheckContext, index: api_usage.UsageIndex) -> list[Finding]:
+    """A usage of a name that the public module does not define, or does not export, or
+    of which that cannot be told."""
+    findings = []
+    for usage in index.usages:
+        importer = ctx.ws.members[usage.member]
+        names = index.names(usage.module)
+        target = ctx.ws.members[names.member]
+        if importer.role == "tool" and target.role == "tool":
+            continue
+        problem = _name_problem(usage, names, target)
+        if problem is None:
+            continue
+        message, fix = problem
+        findings.append(
+            Finding(
+                path=ctx.rel(usage.path),
+                line=usage.line,
+                rule=RULE,
+                message=f"{_who(ctx, importer, usage.path)} {message}",
+                fix=fix,
+            )
+        )
     return findings
+
+
+def _name_problem(
+    usage: api_usage.Usage, names: api_usage.ModuleNames, target: Member
+) -> tuple[str, str] | None:
+    module, name = usage.module, usage.name
+    at = f"{target.name} {target.version}"
+    if name == api_usage.STAR:
+        return (
+            f"star-imports {module}: which of its names it uses cannot be told statically",
+            f"import the names it uses explicitly (from {module} import A, B)",
+        )
+    status = names.status(name)
+    if status == "public":
+        return None
+    what = f"imports {name} from {module}" if usage.how == "imports" else f"uses {module}.{name}"
+    if names.path is None:
+        return (
+            f"{what}, but {at} has no module {module}",
+            f"import it from a module {target.name} has, or list the right one in "
+            f"[tool.monorel.packages.{target.name}] public-modules",
+        )
+    if status == "missing":
+        return (
+            f"{what}, which {module} does not define ({at} in the workspace)",
+            f"use a name {module} defines, or define {name} there again (removing a public "
+            "name is a breaking change)",
+        )
+    if status == "private":
+        why = "not in its __all__" if names.exported is not None else "a _private name"
+        return (
+            f"{what}, which is not a public name of {module} ({why}; {at})",
+            f"export {name} in {module}'s __all__ (a new public name), or stop using it",
+        )
+    return (
+        f"{what}, and whether {module} ({at}) defines it as a public name cannot be told "
+        f"statically: {names.why_unknown(name)}",
+        f"give {module} a literal __all__ and static definitions (no star imports, no "
+        "module-level __getattr__), so the boundary can be checked",
+    )
+
+
+def _who(ctx: CheckContext, member: Member, path: Path) -> str:
+    """The dotted module of a package file, else (a test file) its path."""
+    try:
+        parts = path.relative_to(member.package_dir.parent).with_suffix("").parts
+    except ValueError:
+        return ctx.rel(path)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def _violation(

@@ -1,11 +1,13 @@
-"""`monorel plan [--since REF] [--format json]`: what a release would do, offline."""
+"""`monorel plan [--since REF] [--pre a|b|rc] [--format text|json|markdown]`: what a release
+would do, offline. Markdown is the body of the release pull request."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 
-from monorel import planning
+from monorel import bumps, planning
 from monorel.errors import EXIT_FINDINGS, EXIT_OK
 from monorel.workspace import Workspace
 
@@ -19,17 +21,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="compare with REF instead of each package's release point (tag or history)",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="markdown: the release pull request's body",
+    )
+    add_pre_argument(parser)
+
+
+def add_pre_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pre",
+        choices=bumps.PRE_KINDS,
+        default=None,
+        help="plan pre-releases of this kind (1.5.0rc1, then rc2; without --pre a "
+        "pre-release series is finalised: 1.5.0)",
+    )
 
 
 def run(args: argparse.Namespace, ws: Workspace) -> int:
-    plan = planning.compute(ws, since=args.since)
+    plan = planning.compute(ws, since=args.since, pre=args.pre)
     if args.format == "json":
         print(json.dumps(plan.to_json(), indent=2))
+    elif args.format == "markdown":
+        print(render_markdown(plan))
     else:
         print(render(plan))
-    # fragments that ask for less than the semver verdict make the plan unreleasable
-    return EXIT_FINDINGS if plan.problems else EXIT_OK
+    # fragments that ask for less than the semver verdict, or a change that breaks another
+    # member, make the plan unreleasable
+    return EXIT_FINDINGS if plan.problems or plan.broken else EXIT_OK
 
 
 def render(plan: planning.Plan) -> str:
@@ -51,17 +72,15 @@ def render(plan: planning.Plan) -> str:
             head = f"{p.name} {p.current_version}: changed, no fragments -> not released"
         lines.append(head)
         lines.append(f"  {len(p.changed_files)} changed file(s) {since}")
-        for f in p.fragments:
-            lines.append(f"  fragment {f.type:<9} {f.path}")
-        for c in p.dependents:
-            action = f"-> {c.new}" if c.moves else "(kept: admits the new version)"
-            lines.append(f"  {c.dependent}: {c.old} {action}")
-        if p.verdict is not None and p.verdict.evidence:
-            lines.append(f"  semver: {p.verdict.bump} required")
-            lines.extend(f"    {item.summary}" for item in p.verdict.evidence)
-        lines.extend(f"  PROBLEM {problem}" for problem in p.problems)
+        lines += _details(p, _TEXT)
     order = ", ".join(p.name for p in plan.releases) or "none"
     lines.append(f"release order: {order}")
+    if plan.broken:
+        lines.append(
+            f"refused: {len(plan.broken)} use(s) by other members of names the release "
+            "removes (update them in the same release; `monorel check --rule imports` lists "
+            "every use)"
+        )
     if plan.problems:
         lines.append(
             f"refused: {len(plan.problems)} problem(s): the fragments ask for less than "
@@ -69,3 +88,81 @@ def render(plan: planning.Plan) -> str:
             "shows the evidence)"
         )
     return "\n".join(lines)
+
+
+def render_markdown(plan: planning.Plan) -> str:
+    """The plan as Markdown: a table of the releases, then each package's reasons."""
+    if not plan.releases:
+        return "Nothing to release: no package has pending changelog fragments."
+    lines = [
+        "## Release plan",
+        "",
+        "| package | version | bump | tag |",
+        "|---|---|---|---|",
+    ]
+    for p in plan.releases:
+        lines.append(
+            f"| {p.name} | {p.current_version} → **{p.next_version}** | "
+            f"{p.bump} ({', '.join(p.reasons)}) | `{p.tag}` |"
+        )
+    for p in plan.packages:
+        title = f"{p.name} {p.next_version}" if p.releases else f"{p.name} (not released)"
+        lines += ["", f"### {title}", ""]
+        lines += _details(p, _MARKDOWN)
+    lines += [
+        "",
+        "Merging this pull request tags every released package at the merge commit "
+        "(`monorel tag`) and releases it (`release.yml`).",
+    ]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How each line of a package's details is written (text or Markdown)."""
+
+    fragment: str
+    moved: str
+    kept: str
+    semver: str
+    evidence: str
+    breaks: str
+    problem: str
+
+
+_TEXT = _Style(
+    fragment="  fragment {type:<9} {path}",
+    moved="  {dependent}: {old} -> {new}",
+    kept="  {dependent}: {old} (kept: admits the new version)",
+    semver="  semver: {bump} required",
+    evidence="    {summary}",
+    breaks="      {summary}",
+    problem="  PROBLEM {problem}",
+)
+_MARKDOWN = _Style(
+    fragment="- fragment `{type}`: `{path}`",
+    moved="- {dependent}: `{old}` → `{new}`",
+    kept="- {dependent}: `{old}` (kept: admits the new version)",
+    semver="- semver: **{bump}** required",
+    evidence="  - {summary}",
+    breaks="    - {summary}",
+    problem="- :x: {problem}",
+)
+
+
+def _details(p: planning.PackagePlan, style: _Style) -> list[str]:
+    """Fragments, moved requirements, the semver evidence with what each breaking change
+    breaks, and the problems of one package."""
+    lines = [style.fragment.format(type=f.type, path=f.path) for f in p.fragments]
+    for c in p.dependents:
+        line = style.moved if c.moves else style.kept
+        lines.append(line.format(dependent=c.dependent, old=c.old, new=c.new))
+    if p.verdict is not None and p.verdict.evidence:
+        lines.append(style.semver.format(bump=p.verdict.bump))
+        for item in p.verdict.evidence:
+            lines.append(style.evidence.format(summary=item.summary))
+            lines += [
+                style.breaks.format(summary=b.summary) for b in p.breaks if b.change == item.subject
+            ]
+    problems = [*p.problems, *(b.problem for b in p.breaks if b.problem)]
+    return lines + [style.problem.format(problem=problem) for problem in problems]

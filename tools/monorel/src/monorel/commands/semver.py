@@ -10,6 +10,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
+from monorel import api_usage
 from monorel.errors import EXIT_OK
 from monorel.workspace import Workspace
 
@@ -36,13 +37,14 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     member = ws.member(args.package)
     verdict = required_bump(ws, member, since=args.since)
     if args.format == "json":
-        print(json.dumps(verdict.as_dict(), indent=2))
+        print(json.dumps(verdict.as_dict(), indent=2))  # `plan --format json` has the breaks
     else:
-        print(render(verdict))
+        # the members each breaking API change breaks (the usage index MR-IMPORT reads too)
+        print(render(verdict, api_usage.breaks(api_usage.UsageIndex(ws), member, verdict.evidence)))
     return EXIT_OK
 
 
-def render(verdict: Verdict) -> str:
+def render(verdict: Verdict, breaks: list[api_usage.Break] | None = None) -> str:
     """The text report: a headline, then one line per evidence item with its location."""
     if verdict.baseline is None:
         return f"{verdict.package}: never released, nothing to compare (bump: none)"
@@ -58,6 +60,7 @@ def render(verdict: Verdict) -> str:
         if item.fragment_types:
             names = " or ".join(f"`{t}`" for t in item.fragment_types)
             lines.append(f"         needs a {names} fragment")
+        lines.extend(f"         {b.summary}" for b in breaks or () if b.change == item.subject)
     if not verdict.evidence:
         lines.append("  no changes since the release point")
     return "\n".join(lines)
