@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench._harness import BenchError, machine, render, use_bytecode_cache, write_json
 
-BENCHMARKS = ("ship", "rehearse", "check", "backfill", "billing")
+BENCHMARKS = ("ship", "rehearse", "check", "backfill", "billing", "migrations")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from monorel import embedded_devpi
 from monorel.building import BuiltPackage
+from monorel.postgres import EphemeralPostgres
+from monorel.semver import database
 from monorel_check_support import copy_workspace
 from monorel_release_support import (
     SharedDevpi,
@@ -62,6 +64,21 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def ws(pristine: Path, tmp_path: Path) -> Path:
     """A private copy of ``pristine``, git history included, for one test to change."""
     return copy_workspace(pristine, tmp_path / "ws")
+
+
+@pytest.fixture(scope="session")
+def semver_postgres() -> Iterator[str]:
+    """One throwaway PostgreSQL cluster for the migration verdicts of the session, as the
+    URL that ``MONOREL_SEMVER_DATABASE`` takes (CLI runs in other processes use it)."""
+    with EphemeralPostgres() as cluster:
+        yield cluster.url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_shared_semver_cluster() -> Iterator[None]:
+    """Verdicts run in this process start one cluster on demand: stop it at the end."""
+    yield
+    database.stop_shared()
 
 
 @pytest.fixture

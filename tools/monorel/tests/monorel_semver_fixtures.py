@@ -47,6 +47,18 @@ dependencies = ["django>=5.2"]
 [build-system]
 requires = ["hatchling"]
 build-backend = "hatchling.build"
+
+[tool.pytest.ini_options]
+DJANGO_SETTINGS_MODULE = "shop_app_test_settings"
+pythonpath = ["tests"]
+"""
+
+_SETTINGS = """\
+SECRET_KEY = "semver-fixture"
+INSTALLED_APPS = ["shop_app"]
+DATABASES = {}
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 """
 
 _API = '''\
@@ -189,10 +201,19 @@ def _git(root: Path, *args: str) -> str:
     ).stdout
 
 
-def release_workspace(root: Path, *, version: str = "1.0.0", tag: bool = True) -> Path:
+def release_workspace(
+    root: Path,
+    *,
+    version: str = "1.0.0",
+    tag: bool = True,
+    files: dict[str, str] | None = None,
+    root_pyproject_extra: str = "",
+) -> Path:
     """Write the fixture workspace at ``root``, commit it and tag ``shop-app-v<version>``
-    (without ``tag``, the release point is the commit that set the version)."""
-    files = {
+    (without ``tag``, the release point is the commit that set the version). ``files``
+    (repository-relative) are written over the defaults; ``root_pyproject_extra`` is
+    appended to the root pyproject.toml."""
+    defaults = {
         "pyproject.toml": _ROOT_PYPROJECT,
         "packages/shop-app/pyproject.toml": _MEMBER_PYPROJECT.format(version=version),
         f"{PACKAGE_DIR}/__init__.py": "",
@@ -203,8 +224,10 @@ def release_workspace(root: Path, *, version: str = "1.0.0", tag: bool = True) -
         f"{PACKAGE_DIR}/checks.py": _CHECKS,
         f"{MIGRATIONS}/__init__.py": "",
         f"{MIGRATIONS}/0001_initial.py": _INITIAL_MIGRATION,
+        "packages/shop-app/tests/shop_app_test_settings.py": _SETTINGS,
     }
-    for rel, text in files.items():
+    defaults["pyproject.toml"] += root_pyproject_extra
+    for rel, text in {**defaults, **(files or {})}.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -72,6 +72,8 @@ def test_breaking_fragment_bumps_major_and_moves_every_dependent(
                     "required": "none",
                     "bump": "none",
                     "evidence": [],
+                    "unclassified": [],
+                    "operator_notes": [],
                 },
                 "problems": [],
                 "breaks": [],

@@ -53,7 +53,7 @@ def test_text_report_lists_the_evidence_and_exits_0(
         "  major  api.py removes parameter void_invoice(reason)"
         "  [packages/shop-app/src/shop_app/api.py:28]\n"
         "         needs a `breaking` fragment\n"
-        "  minor  0002_invoice_memo.py AddField invoice.memo adds a nullable column"
+        "  minor  0002_invoice_memo.py AddField adds field Invoice.memo"
         "  [packages/shop-app/src/shop_app/migrations/0002_invoice_memo.py:12]\n"
     )
 
@@ -92,13 +92,18 @@ def test_json_report(ws: SemverWorkspace, capsys: pytest.CaptureFixture[str]) ->
                 "path": "packages/shop-app/src/shop_app/migrations/0002_fill.py",
                 "line": 12,
                 "object": "shop_app.migrations.0002_fill",
-                "description": "RunPython forwards cannot be reversed (no reverse_code)",
+                "description": "RunPython forwards cannot be reversed (no reverse_code): a "
+                "rollback needs a restore",
                 "bump": "major",
                 "fragment_types": ["breaking", "migration"],
                 "summary": "0002_fill.py RunPython forwards cannot be reversed (no reverse_code): "
-                "major",
+                "a rollback needs a restore: major",
+                "operation": "RunPython: Raw Python operation",
+                "statement": None,
             }
         ],
+        "unclassified": [],
+        "operator_notes": [],
     }
 
 
@@ -124,7 +129,7 @@ def test_unknown_since_exits_2(ws: SemverWorkspace, capsys: pytest.CaptureFixtur
     assert capsys.readouterr().err.startswith("error[MR002]: --since 'v9' is not a commit in ")
 
 
-def test_unparsable_migration_exits_1(
+def test_unparsable_migration_is_reported_unclassified(
     ws: SemverWorkspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # given
@@ -134,10 +139,36 @@ def test_unparsable_migration_exits_1(
     # when
     code = _semver(ws, "shop-app")
 
-    # then
-    assert code == 1
-    assert capsys.readouterr().err.startswith(
-        "error[MR030]: migration packages/shop-app/src/shop_app/migrations/0002_broken.py "
-        "does not parse in the working tree"
+    # then: semver informs (exit 0); the migration is named, with why it cannot be judged
+    assert code == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (
+        f"shop-app: major required since shop-app-v1.0.0 ({ws.head()[:12]})"
     )
+    assert out.splitlines()[-2:] == [
+        "  unclassified (a release is refused until each is declared):",
+        "    0002_broken.py: does not import: SyntaxError: invalid syntax (0002_broken.py, line 1)",
+    ]
     assert ws.status() == status_before
+
+
+def test_operator_notes_are_printed(
+    ws: SemverWorkspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given: an index on the existing invoice table
+    ws.add_migration(
+        "0002_number_index",
+        'migrations.AddIndex("invoice", models.Index(fields=["number"], name="number_idx")),',
+    )
+
+    # when
+    code = _semver(ws, "shop-app")
+
+    # then
+    assert code == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "  operator notes (each needs a `migration` or `breaking` fragment):",
+        "    `0002_number_index`: builds index number_idx on existing table shop_app_invoice "
+        "under a SHARE lock: writes wait until it is built (AddIndexConcurrently does not "
+        "block them)",
+    ]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from monorel import planning, workspace
-from monorel.errors import SourceParseError, UsageError
+from monorel.errors import UsageError
 from monorel_semver_fixtures import (
     API,
     MIGRATIONS,
@@ -135,8 +135,8 @@ def test_evidence_is_combined_strongest_first(ws: SemverWorkspace) -> None:
     assert summaries(verdict) == [
         ("api.object-removed", "api.py removes void_invoice: major"),
         (
-            "migration.add-field",
-            "0002_invoice_memo.py AddField invoice.memo adds a nullable column: minor",
+            "migration.state.add-field",
+            "0002_invoice_memo.py AddField adds field Invoice.memo: minor",
         ),
     ]
 
@@ -156,7 +156,9 @@ def test_shortfall_names_each_item_fragments_do_not_cover(ws: SemverWorkspace) -
     assert problems == [
         "api.py removes void_invoice: major required, fragments give minor",
         "api.py removes void_invoice: needs a `breaking` fragment",
-        "0002_remove_note.py RemoveField invoice.note drops a column and its data: "
+        "0002_remove_note.py RemoveField drops column shop_app_invoice.note and its data: "
+        "major required, fragments give minor",
+        "0002_remove_note.py RemoveField removes field Invoice.note: "
         "major required, fragments give minor",
     ]
     # and a `breaking` fragment covers both
@@ -173,8 +175,9 @@ def test_operator_migration_needs_a_breaking_or_migration_fragment(ws: SemverWor
 
     # then
     assert problems == [
-        "0002_fill.py RunPython forwards cannot be reversed (no reverse_code): needs a "
-        "`breaking` or `migration` fragment that says what operators must do"
+        "0002_fill.py RunPython forwards cannot be reversed (no reverse_code): a rollback "
+        "needs a restore: needs a `breaking` or `migration` fragment that says what operators "
+        "must do"
     ]
 
 
@@ -186,7 +189,7 @@ def test_unknown_since_is_a_usage_error(ws: SemverWorkspace) -> None:
     assert excinfo.value.message == f"--since 'no-such-ref' is not a commit in {ws.root}"
 
 
-def test_unparsable_migration_stops_the_verdict_and_changes_nothing(
+def test_unparsable_migration_is_unclassified_and_changes_nothing(
     ws: SemverWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given: a broken new migration; temp files go to a directory we can watch
@@ -197,16 +200,17 @@ def test_unparsable_migration_stops_the_verdict_and_changes_nothing(
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
 
     # when
-    with pytest.raises(SourceParseError) as excinfo:
-        ws.verdict()
+    verdict = ws.verdict()
 
-    # then
-    assert excinfo.value.code == "MR030"
-    assert excinfo.value.message == (
-        "migration packages/shop-app/src/shop_app/migrations/0002_broken.py does not parse "
-        "in the working tree: "
-        "line 1: invalid syntax"
-    )
+    # then: named, with the error, and counted as a major (never as nothing)
+    assert [u.summary for u in verdict.unclassified] == [
+        "0002_broken.py: does not import: SyntaxError: invalid syntax (0002_broken.py, line 1)"
+    ]
+    assert verdict.required == "major"
+    assert verdict.shortfall("major", ["breaking"]) == [
+        f"{verdict.unclassified[0].summary} (declare its bump with a `# monorel: LEVEL -- "
+        "reason` line in the migration, or its operation in [tool.monorel.migration-operations])"
+    ]
     # and nothing changed: the repository as before, the baseline export removed
     assert ws.status() == status_before
     assert list(scratch.iterdir()) == []

@@ -122,6 +122,28 @@ class SemverShortfall(MonorelError):
     exit_code = EXIT_FINDINGS
 
 
+class UnclassifiedMigrations(MonorelError):
+    """A release would ship migrations whose effect the verdict could not judge."""
+
+    code = "MR032"
+    exit_code = EXIT_FINDINGS
+
+
+class MigrationDeclarationError(MonorelError):
+    """A ``# monorel:`` declaration in a migration (or a configured operation) is malformed,
+    or lowers the verdict below what the SQL and state show without giving a reason."""
+
+    code = "MR033"
+    exit_code = EXIT_FINDINGS
+
+
+class PostgresUnavailable(MonorelError):
+    """The migration verdict needs a PostgreSQL server to see the SQL of new migrations."""
+
+    code = "MR034"
+    exit_code = EXIT_USAGE
+
+
 class ReleaseBreaksMember(MonorelError):
     """A breaking change removes a public name that another workspace member still uses
     (or whether it does cannot be told)."""

@@ -37,9 +37,11 @@ from monorel.errors import (
     ReleaseInterrupted,
     ReleaseRefused,
     SemverShortfall,
+    UnclassifiedMigrations,
 )
 from monorel.planning import PackagePlan, Plan
 from monorel.release_commit import Journal, Staging
+from monorel.semver import operator_notes
 from monorel.workspace import Workspace
 
 DEPENDENCY_FRAGMENT = "+monorel-dependencies.misc.md"
@@ -70,6 +72,18 @@ def preflight(ws: Workspace, plan: Plan) -> None:
         raise DirtyTreeError(
             f"the working tree has uncommitted changes: {shown}",
             fix="commit or remove them, then run `monorel version` again",
+        )
+    unclassified = [
+        f"{p.name}: {item.summary}"
+        for p in plan.packages
+        if p.verdict
+        for item in p.verdict.unclassified
+    ]
+    if unclassified:
+        raise UnclassifiedMigrations(
+            "migrations the semver verdict could not judge:\n  " + "\n  ".join(unclassified),
+            fix="declare each one's bump with a `# monorel: LEVEL -- reason` line in the "
+            "migration, or its operation in [tool.monorel.migration-operations]",
         )
     if plan.problems:
         raise SemverShortfall(
@@ -106,6 +120,8 @@ def changes(ws: Workspace, plan: Plan) -> list[FileChange]:
             out.append(
                 FileChange(_rel(ws, member.changelog_dir / DEPENDENCY_FRAGMENT), "new fragment")
             )
+        for name in operator_notes.fragments(p.verdict):
+            out.append(FileChange(_rel(ws, member.changelog_dir / name), "operator note"))
         assert p.next_version is not None
         out.append(
             FileChange(
@@ -249,6 +265,13 @@ def _write_dependency_fragments(ws: Workspace, plan: Plan, stage: Staging) -> No
     for c in plan.requirement_changes():
         by_dependent.setdefault(c.dependent, []).append(c.new)
     for p in plan.releases:
+        # the semver verdict's operator notes go under "Migrations" (monorel.semver)
+        notes = operator_notes.fragments(p.verdict)
+        if notes:
+            notes_dir = stage.place(ws.root, ws.member(p.name).changelog_dir)
+            notes_dir.mkdir(parents=True, exist_ok=True)
+            for name, text in notes.items():
+                (notes_dir / name).write_text(text, encoding="utf-8")
         if "dependency" not in p.reasons:
             continue
         directory = stage.place(ws.root, ws.member(p.name).changelog_dir)

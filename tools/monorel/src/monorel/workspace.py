@@ -88,6 +88,8 @@ class Config:
     host_pins: Literal["current", "released"] = "current"
     # what `monorel build` also requires of each released wheel (monorel.wheel_checks)
     wheel_checks: tuple[str, ...] = ()
+    # [tool.monorel.migration-operations] as written; validated by monorel.semver.operation_table
+    migration_operations: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,7 @@ def _read_config(root: Path, raw: dict) -> tuple[Config, dict[str, dict]]:
         "host-pins",
         "packages",
         "wheel-checks",
+        "migration-operations",
     }
     extra = set(raw) - known
     if extra:
@@ -238,6 +241,7 @@ def _read_config(root: Path, raw: dict) -> tuple[Config, dict[str, dict]]:
         state_dir=raw.get("state-dir", DEFAULT_STATE_DIR),
         host_pins=host_pins,
         wheel_checks=wheel_checks,
+        migration_operations=raw.get("migration-operations", {}),
     )
     packages = {canonicalize_name(k): v for k, v in raw.get("packages", {}).items()}
     return config, packages

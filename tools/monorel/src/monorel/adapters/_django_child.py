@@ -1,9 +1,17 @@
 """Child process of ``monorel.adapters.django_``: run as a script, never imported by monorel.
 
-stdin is a JSON list of jobs ``{"settings": MODULE, "labels": [LABEL, ...],
-"pythonpath": [DIR, ...]}``. Each job runs ``makemigrations --check --dry-run`` for its
-labels under its settings, with its directories first on ``sys.path``; the result
-is printed as one JSON list of ``{"returncode", "stdout", "stderr"}``, in job order.
+stdin is a JSON list of jobs; stdout gets one JSON list of results, in job order. Each
+job names its kind (``"kind"``, default ``"makemigrations"``):
+
+- ``{"kind": "makemigrations", "settings": MODULE, "labels": [LABEL, ...],
+  "pythonpath": [DIR, ...]}`` runs ``makemigrations --check --dry-run`` for its labels
+  under its settings, with its directories first on ``sys.path``. Result:
+  ``{"returncode", "stdout", "stderr"}``.
+- ``{"kind": "describe", ...}`` describes migrations with Django's loader and the SQL
+  they run on PostgreSQL (the job's fields and its result are documented in
+  ``_django_describe.py``, loaded only for such jobs). Result: ``{"returncode",
+  "stdout", "stderr", "result"}``; ``result`` is None when the job failed before it
+  could describe anything (``stderr`` has the traceback).
 
 Django can be set up once per process, so each job needs a process of its own. Where
 ``os.fork`` exists, this process imports Django's heavy modules once and forks one child
@@ -24,18 +32,28 @@ import sys
 import tempfile
 import traceback
 
-# What every job's django.setup() and makemigrations import anyway, imported once here so
-# that each fork starts with them (about a third of a job's time; bench/RESULTS.md, "check").
+# What every job's django.setup() imports anyway, imported once here so that each fork
+# starts with them (with the preloads of main(): about a third of a job's time;
+# bench/RESULTS.md, "check").
 import django
 import django.contrib.contenttypes.apps  # noqa: F401
-import django.db.backends.dummy.base  # noqa: F401
-import django.db.migrations.autodetector  # noqa: F401
 import django.db.migrations.loader  # noqa: F401
-import django.db.migrations.questioner  # noqa: F401
-import django.db.migrations.writer  # noqa: F401
-import django.http  # noqa: F401
-import django.urls  # noqa: F401
-from django.core.management.commands import makemigrations  # noqa: F401
+
+
+def _preload(kinds):
+    """What the jobs of these kinds import on top, once before the forks."""
+    if "makemigrations" in kinds:
+        import django.db.backends.dummy.base  # noqa: F401
+        import django.db.migrations.autodetector  # noqa: F401
+        import django.db.migrations.questioner  # noqa: F401
+        import django.db.migrations.writer  # noqa: F401
+        import django.http  # noqa: F401
+        import django.urls  # noqa: F401
+        from django.core.management.commands import makemigrations  # noqa: F401
+    if "describe" in kinds:
+        # a job without psycopg reports the ImportError itself
+        with contextlib.suppress(ImportError):
+            import django.db.backends.postgresql.base  # noqa: F401
 
 
 def _makemigrations(job):
@@ -70,17 +88,36 @@ def _makemigrations(job):
     return 0
 
 
+def _describe(job):
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_django_describe.py")
+    spec = importlib.util.spec_from_file_location("_monorel_django_describe", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.run(job)
+
+
 def _captured(job):
     out, err = io.StringIO(), io.StringIO()
+    describe = job.get("kind") == "describe"
+    result = None
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = _makemigrations(job)
+            if describe:
+                result = _describe(job)
+                code = 0
+            else:
+                code = _makemigrations(job)
     except SystemExit as exc:  # makemigrations --check exits 1 on missing migrations
         code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:  # noqa: BLE001 - report any failure of the member's code
         err.write(traceback.format_exc())
         code = 1
-    return {"returncode": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+    captured = {"returncode": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+    if describe:
+        captured["result"] = result
+    return captured
 
 
 def _forked(jobs):
@@ -129,6 +166,7 @@ def _forked(jobs):
 
 def main():
     jobs = json.loads(sys.stdin.read())
+    _preload({job.get("kind", "makemigrations") for job in jobs})
     if len(jobs) == 1 or not hasattr(os, "fork"):
         results = [_captured(job) for job in jobs[:1]]
     else:

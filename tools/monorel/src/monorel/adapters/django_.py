@@ -1,9 +1,13 @@
-"""Django's makemigrations, run in child processes: the only module that runs Django.
+"""Django, run in child processes: the only module that runs Django.
 
 monorel never imports Django in its own process: each member is checked under its own
 settings, and Django can be set up once per process. The child is the script
-``_django_child.py`` run by this interpreter (the workspace environment), which forks one
-process per job where it can.
+``_django_child.py`` run by this interpreter (the workspace environment, or the
+``python`` given), which forks one process per job where it can. Two kinds of job:
+
+- ``makemigrations_check``: ``makemigrations --check --dry-run`` (no database);
+- ``describe_migrations``: the migrations of a member as Django's ``MigrationLoader``
+  loads them and the SQL they run on a PostgreSQL server (``_django_describe.py``).
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from monorel.errors import ToolError
 
@@ -41,6 +46,46 @@ class CommandResult:
     stderr: str
 
 
+@dataclass(frozen=True)
+class Database:
+    """Where a describe job runs its SQL: a PostgreSQL server and a database on it."""
+
+    host: str
+    port: int
+    user: str
+    name: str
+    password: str = ""
+
+
+@dataclass(frozen=True)
+class DescribeJob:
+    """Describe the migrations of ``labels`` (one member's apps) under ``settings``.
+
+    ``released``: label -> the migration names at the release point (a database there
+    has applied them). ``edited``: label -> name -> the release's version of a released
+    migration that changed since. ``static``: label -> name -> what the static reader
+    found (``dependencies``, ``replaces``, ``initial``), used for stand-ins of
+    migrations that cannot be imported.
+    """
+
+    settings: str
+    labels: tuple[str, ...]
+    database: Database
+    released: Mapping[str, tuple[str, ...]]
+    edited: Mapping[str, Mapping[str, Path]] = field(default_factory=dict)
+    static: Mapping[str, Mapping[str, Mapping[str, object]]] = field(default_factory=dict)
+    pythonpath: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class DescribeResult:
+    """The child's answer: ``described`` is its JSON (see ``_django_describe.py``), or
+    None when the job failed before describing anything; ``failure`` then says why."""
+
+    described: Mapping[str, Any] | None
+    failure: str | None
+
+
 def makemigrations_check(
     jobs: Sequence[MakemigrationsJob],
     *,
@@ -55,22 +100,94 @@ def makemigrations_check(
     do not install. Each job imports with its own ``pythonpath`` first on ``sys.path``.
     No database is touched.
     """
-    if not jobs:
+    payloads = [
+        {
+            "kind": "makemigrations",
+            "settings": j.settings,
+            "labels": list(j.labels),
+            "pythonpath": list(map(str, j.pythonpath)),
+        }
+        for j in jobs
+    ]
+    fix = "run `python -m django makemigrations --check --dry-run` under the member's settings"
+    return [
+        CommandResult(r["returncode"], r["stdout"], r["stderr"])
+        for r in _in_children(payloads, cwd, python, timeout, "makemigrations --check", fix)
+    ]
+
+
+def describe_migrations(
+    jobs: Sequence[DescribeJob],
+    *,
+    cwd: Path,
+    python: str = sys.executable,
+    timeout: float = 600,
+) -> list[DescribeResult]:
+    """Describe each job's migrations (in parallel, one process each); results in job order.
+
+    Nothing is committed on the server: each job works in a schema of its own inside one
+    transaction that is rolled back. A job whose member code fails (settings, models, the
+    graph) comes back with ``failure`` set; migrations that fail to import are reported
+    in the description (``import_errors``), the others still described.
+    """
+    payloads = [
+        {
+            "kind": "describe",
+            "settings": j.settings,
+            "labels": list(j.labels),
+            "pythonpath": list(map(str, j.pythonpath)),
+            "released": {label: list(names) for label, names in j.released.items()},
+            "edited": {
+                label: {name: str(path) for name, path in names.items()}
+                for label, names in j.edited.items()
+            },
+            "static": {label: dict(names) for label, names in j.static.items()},
+            "database": {
+                "host": j.database.host,
+                "port": j.database.port,
+                "user": j.database.user,
+                "password": j.database.password,
+                "name": j.database.name,
+            },
+        }
+        for j in jobs
+    ]
+    fix = "run monorel in the member's environment, with Django and psycopg installed"
+    results = []
+    for raw in _in_children(payloads, cwd, python, timeout, "describing migrations", fix):
+        described = raw.get("result")
+        failure = None
+        if described is None:
+            tail = (raw["stderr"].strip() or raw["stdout"].strip()).splitlines()
+            failure = tail[-1] if tail else f"exit {raw['returncode']}, no output"
+        results.append(DescribeResult(described, failure))
+    return results
+
+
+def _in_children(
+    payloads: list[dict[str, Any]], cwd: Path, python: str, timeout: float, what: str, fix: str
+) -> list[dict[str, Any]]:
+    if not payloads:
         return []
     if hasattr(os, "fork"):
-        return _run(list(jobs), cwd, python, timeout)
-    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 2)) as pool:
+        return _run(payloads, cwd, python, timeout, what, fix)
+    with ThreadPoolExecutor(max_workers=min(len(payloads), os.cpu_count() or 2)) as pool:
         return [
-            result[0] for result in pool.map(lambda job: _run([job], cwd, python, timeout), jobs)
+            result[0]
+            for result in pool.map(
+                lambda payload: _run([payload], cwd, python, timeout, what, fix), payloads
+            )
         ]
 
 
 def _run(
-    jobs: list[MakemigrationsJob],
+    payloads: list[dict[str, Any]],
     cwd: Path,
     python: str,
     timeout: float,
-) -> list[CommandResult]:
+    what: str,
+    fix: str,
+) -> list[dict[str, Any]]:
     env = {
         **os.environ,
         # Bytecode goes to a cache of its own, also where PYTHONDONTWRITEBYTECODE is set:
@@ -79,17 +196,7 @@ def _run(
         "PYTHONPYCACHEPREFIX": os.environ.get("PYTHONPYCACHEPREFIX") or _PYCACHE,
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    payload = json.dumps(
-        [
-            {
-                "settings": j.settings,
-                "labels": list(j.labels),
-                "pythonpath": list(map(str, j.pythonpath)),
-            }
-            for j in jobs
-        ]
-    )
-    fix = "run `python -m django makemigrations --check --dry-run` under the member's settings"
+    payload = json.dumps(payloads)
     try:
         proc = subprocess.Popen(
             # -P: the script's directory (monorel/adapters) must not shadow the member's imports
@@ -115,15 +222,15 @@ def _run(
         else:
             proc.kill()
         proc.communicate()
-        raise ToolError(f"makemigrations --check timed out after {timeout}s", fix=fix) from exc
+        raise ToolError(f"{what} timed out after {timeout}s", fix=fix) from exc
     try:
         results = json.loads(stdout)
     except json.JSONDecodeError as exc:
         # the child could not even start: most likely Django is missing from this environment
         output = (stderr.strip() or stdout.strip())[-2000:]
         raise ToolError(
-            f"makemigrations --check could not run under {python}:\n{output}",
+            f"{what} could not run under {python}:\n{output}",
             fix="run monorel in the workspace environment (uv run monorel check), "
             "which has Django installed",
         ) from exc
-    return [CommandResult(r["returncode"], r["stdout"], r["stderr"]) for r in results]
+    return results

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from monorel import sources
 from monorel.adapters import git
 from monorel.checks.django_apps import DjangoApp, discover
 from monorel.release_points import ReleaseIndex, ReleasePoint
@@ -40,7 +41,7 @@ class CheckContext:
         """The module's AST, or the SyntaxError that prevented it (cached either way)."""
         if path not in self._trees:
             try:
-                self._trees[path] = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+                self._trees[path] = sources.parse(path)
             except SyntaxError as exc:
                 self._trees[path] = exc
         return self._trees[path]

@@ -11,6 +11,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from monorel import sources
 from monorel.workspace import Member
 
 
@@ -55,7 +56,7 @@ def discover(member: Member) -> list[DjangoApp]:
 
 def _app_configs(apps_py: Path) -> list[tuple[str, str]]:
     try:
-        tree = ast.parse(apps_py.read_text(encoding="utf-8"), filename=str(apps_py))
+        tree = sources.parse(apps_py)
     except SyntaxError:
         return []  # the import rule reports unparsable modules
     configs = []

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from monorel import sources
 from monorel.checks.context import CheckContext
 from monorel.checks.declared import suggested_range
 from monorel.checks.findings import Finding
@@ -48,7 +49,8 @@ def check(ctx: CheckContext) -> list[Finding]:
     for member in ctx.ws.members.values():
         for path in _files(ctx, member):
             settings = _is_settings(ctx, member, path)
-            if not settings and not _TRIGGERS.search(path.read_text(encoding="utf-8")):
+            text = None if settings else _text(path)
+            if text is not None and not _TRIGGERS.search(text):
                 continue  # cheap pre-filter: no call that could make a reference
             tree = ctx.parse(path)
             if isinstance(tree, SyntaxError):
@@ -177,3 +179,10 @@ def _string(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     return None
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return sources.read(path)
+    except SyntaxError:
+        return None  # undecodable: ctx.parse records it and MR-IMPORT reports it

@@ -1,6 +1,7 @@
 """MR-MIGRATION: migrations are owned by their app and point one way.
 
-Read with ``ast`` from each app's ``migrations/`` package:
+Read statically by ``monorel.migration_files`` (the reader the semver verdict uses too)
+from each app's ``migrations/`` package:
 
 * an operation on a model the app does not create in its own migrations (``AddField``
   with ``model_name``, ``AlterModelOptions``/``DeleteModel`` with ``name``...), an
@@ -14,13 +15,13 @@ Read with ``ast`` from each app's ``migrations/`` package:
 
 from __future__ import annotations
 
-import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import Version
 
+from monorel import migration_files
 from monorel.adapters import git
 from monorel.checks.context import CheckContext
 from monorel.checks.declared import lower_bound, requirement_line, suggested_range
@@ -28,59 +29,31 @@ from monorel.checks.django_apps import DjangoApp
 from monorel.checks.findings import Finding
 from monorel.workspace import Member
 
+Dependency = migration_files.Dependency
+
 RULE = "MR-MIGRATION"
 NAME = "migrations"
 SUMMARY = "migrations own their app's models; cross-app dependencies declared, bounded, acyclic"
 
-_FIELD_OPERATIONS = {
-    "AddField",
-    "AlterField",
-    "RemoveField",
-    "RenameField",
-    "AddIndex",
-    "RemoveIndex",
-    "RenameIndex",
-    "AddConstraint",
-    "RemoveConstraint",
-    "AlterConstraint",
-}
-_MODEL_OPERATIONS = {
-    "DeleteModel",
-    "AlterModelOptions",
-    "AlterModelTable",
-    "AlterModelTableComment",
-    "AlterUniqueTogether",
-    "AlterIndexTogether",
-    "AlterModelManagers",
-    "AlterOrderWithRespectTo",
-}
 _SPECIAL_NAMES = {"__first__", "__latest__"}
 
 
 @dataclass(frozen=True)
-class Operation:
-    kind: str
-    model: str | None  # lowercased model name it targets, if any
-    app_label: str | None  # an explicit app_label= it carries
-    sql: tuple[str, ...]
-    line: int
-
-
-@dataclass(frozen=True)
-class Dependency:
-    label: str
-    name: str
-    line: int
-    reverse: bool = False  # from run_before: the other app depends on this one
-
-
-@dataclass
 class MigrationFile:
     app: DjangoApp
-    path: Path
-    operations: list[Operation] = field(default_factory=list)
-    dependencies: list[Dependency] = field(default_factory=list)
-    created: list[tuple[str, str | None]] = field(default_factory=list)  # (model, db_table)
+    source: migration_files.MigrationSource
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
+
+    @property
+    def dependencies(self) -> list[Dependency]:
+        return self.source.dependencies
+
+    @property
+    def created(self) -> list[tuple[str, str | None]]:
+        return self.source.created
 
 
 @dataclass(frozen=True)
@@ -109,88 +82,11 @@ def check(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
-def parse_migration(tree: ast.Module) -> tuple[list[Operation], list[Dependency]]:
-    """Operations and dependencies of a migration module's ``class Migration``."""
-    operations: list[Operation] = []
-    dependencies: list[Dependency] = []
-    for node in tree.body:
-        if not (isinstance(node, ast.ClassDef) and node.name == "Migration"):
-            continue
-        for stmt in node.body:
-            if not isinstance(stmt, ast.Assign):
-                continue
-            names = {t.id for t in stmt.targets if isinstance(t, ast.Name)}
-            if "operations" in names:
-                operations += _operations(stmt.value)
-            if "dependencies" in names or "run_before" in names:
-                dependencies += _dependencies(stmt.value, reverse="run_before" in names)
-    return operations, dependencies
-
-
 def _read(ctx: CheckContext, app: DjangoApp, path: Path) -> MigrationFile | None:
     tree = ctx.parse(path)
     if isinstance(tree, SyntaxError):
         return None  # MR-IMPORT reports unparsable modules
-    operations, dependencies = parse_migration(tree)
-    return MigrationFile(app, path, operations, dependencies, _created(tree))
-
-
-def _operations(value: ast.expr) -> list[Operation]:
-    found: list[Operation] = []
-    if not isinstance(value, ast.List | ast.Tuple):
-        return found
-    for call in value.elts:
-        if not isinstance(call, ast.Call):
-            continue
-        kind = (
-            call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
-        )
-        kwargs = {k.arg: k.value for k in call.keywords if k.arg}
-        if kind == "SeparateDatabaseAndState":
-            for position, key in enumerate(("database_operations", "state_operations")):
-                inner = kwargs.get(key) or (
-                    call.args[position] if len(call.args) > position else None
-                )
-                if inner is not None:
-                    found += _operations(inner)
-            continue
-        model = None
-        if kind in _FIELD_OPERATIONS:
-            model = _arg(call, 0, "model_name")
-        elif kind in _MODEL_OPERATIONS:
-            model = _arg(call, 0, "name")
-        elif kind == "RenameModel":
-            model = _arg(call, 0, "old_name")
-        sql: tuple[str, ...] = ()
-        if kind == "RunSQL":
-            sql = tuple(
-                s
-                for node in (kwargs.get("sql"), kwargs.get("reverse_sql"), *call.args[:2])
-                if node is not None
-                for s in _strings(node)
-            )
-        label = kwargs.get("app_label")
-        found.append(
-            Operation(
-                kind=kind,
-                model=model.lower() if model else None,
-                app_label=_const(label) if label is not None else None,
-                sql=sql,
-                line=call.lineno,
-            )
-        )
-    return found
-
-
-def _dependencies(value: ast.expr, *, reverse: bool) -> list[Dependency]:
-    found = []
-    if isinstance(value, ast.List | ast.Tuple):
-        for item in value.elts:
-            if isinstance(item, ast.Tuple) and len(item.elts) == 2:
-                label, name = (_const(e) for e in item.elts)
-                if label and name:
-                    found.append(Dependency(label, name, item.lineno, reverse))
-    return found
+    return MigrationFile(app, migration_files.from_tree(path, tree))
 
 
 def _app_models(files: list[MigrationFile]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
@@ -207,37 +103,6 @@ def _app_models(files: list[MigrationFile]) -> tuple[dict[str, set[str]], dict[s
     return models, tables
 
 
-def _created(tree: ast.Module) -> list[tuple[str, str | None]]:
-    """(model, db_table) for CreateModel / RenameModel(new_name) / AlterModelTable."""
-    created: list[tuple[str, str | None]] = []
-    for call in ast.walk(tree):
-        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute | ast.Name):
-            continue
-        kind = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id
-        if kind == "CreateModel":
-            name = _arg(call, 0, "name")
-            if name:
-                created.append((name.lower(), _db_table(call)))
-        elif kind == "RenameModel":
-            name = _arg(call, 1, "new_name")
-            if name:
-                created.append((name.lower(), None))
-        elif kind == "AlterModelTable":
-            name, table = _arg(call, 0, "name"), _arg(call, 1, "table")
-            if name and table:
-                created.append((name.lower(), table))
-    return created
-
-
-def _db_table(call: ast.Call) -> str | None:
-    options = next((k.value for k in call.keywords if k.arg == "options"), None)
-    if isinstance(options, ast.Dict):
-        for key, value in zip(options.keys, options.values, strict=True):
-            if _const(key) == "db_table":
-                return _const(value)
-    return None
-
-
 def _ownership(
     ctx: CheckContext, mf: MigrationFile, models: dict[str, set[str]], tables: dict[str, set[str]]
 ) -> list[Finding]:
@@ -245,7 +110,7 @@ def _ownership(
     own = models.get(label, set())
     rel = ctx.rel(mf.path)
     findings = []
-    for op in mf.operations:
+    for op in mf.source.all_operations():
         where = dict(path=rel, line=op.line, rule=RULE)
         if op.app_label and op.app_label != label:
             findings.append(
@@ -413,22 +278,3 @@ def _cycle_from(graph: dict[str, list[_Edge]], start: str) -> list[_Edge] | None
                 seen.add(edge.target)
                 stack.append((edge.target, [*path, edge]))
     return None
-
-
-def _arg(call: ast.Call, position: int, keyword: str) -> str | None:
-    for k in call.keywords:
-        if k.arg == keyword:
-            return _const(k.value)
-    return _const(call.args[position]) if len(call.args) > position else None
-
-
-def _const(node: ast.AST | None) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
-
-
-def _strings(node: ast.AST) -> list[str]:
-    return [
-        n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-    ]

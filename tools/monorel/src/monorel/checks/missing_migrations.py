@@ -81,18 +81,21 @@ def check(ctx: CheckContext) -> list[Finding]:
 
 
 def _pythonpath(ctx: CheckContext, member: Member) -> tuple[Path, ...]:
+    return import_path(ctx.ws, member)
+
+
+def import_path(ws: Workspace, member: Member) -> tuple[Path, ...]:
     """Where the member's settings import from: a host's, every member's directories; a
-    library's, its own and its workspace dependencies', transitively.
+    library's, its own and its workspace dependencies', transitively. (The semver verdict
+    loads migrations with the same path.)
 
     Every import searches each entry, so one path of all 2N member directories per job
     made the rule O(N^2) (bench/RESULTS.md, C3). The entries keep the order of
-    ``ctx.pythonpath()``, so a module resolves to the same file as with the full path.
+    ``CheckContext.pythonpath()``, so a module resolves to the same file as with the full path.
     """
-    if member.role == "host":
-        return tuple(ctx.pythonpath())
-    needed = _with_dependencies(ctx.ws, member)
+    needed = set(ws.members) if member.role == "host" else _with_dependencies(ws, member)
     paths: list[Path] = []
-    for other in ctx.ws.members.values():
+    for other in ws.members.values():
         if other.name not in needed:
             continue
         for path in (other.package_dir.parent, *other.pythonpath):

@@ -84,8 +84,9 @@ def render(plan: planning.Plan) -> str:
     if plan.problems:
         lines.append(
             f"refused: {len(plan.problems)} problem(s): the fragments ask for less than "
-            "the changes require (add fragments of the required type; `monorel semver PKG` "
-            "shows the evidence)"
+            "the changes require, or a migration is unclassified (add fragments of the "
+            "required type, declare unclassified migrations; `monorel semver PKG` shows the "
+            "evidence)"
         )
     return "\n".join(lines)
 
@@ -127,6 +128,8 @@ class _Style:
     semver: str
     evidence: str
     breaks: str
+    unclassified: str
+    note: str
     problem: str
 
 
@@ -137,6 +140,8 @@ _TEXT = _Style(
     semver="  semver: {bump} required",
     evidence="    {summary}",
     breaks="      {summary}",
+    unclassified="  unclassified {summary}",
+    note="  operator note {text}",
     problem="  PROBLEM {problem}",
 )
 _MARKDOWN = _Style(
@@ -146,6 +151,8 @@ _MARKDOWN = _Style(
     semver="- semver: **{bump}** required",
     evidence="  - {summary}",
     breaks="    - {summary}",
+    unclassified="- :question: unclassified {summary}",
+    note="- operator note {text}",
     problem="- :x: {problem}",
 )
 
@@ -164,5 +171,8 @@ def _details(p: planning.PackagePlan, style: _Style) -> list[str]:
             lines += [
                 style.breaks.format(summary=b.summary) for b in p.breaks if b.change == item.subject
             ]
+    if p.verdict is not None:
+        lines += [style.unclassified.format(summary=u.summary) for u in p.verdict.unclassified]
+        lines += [style.note.format(text=n.text) for n in p.verdict.operator_notes]
     problems = [*p.problems, *(b.problem for b in p.breaks if b.problem)]
     return lines + [style.problem.format(problem=problem) for problem in problems]

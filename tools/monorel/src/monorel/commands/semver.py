@@ -1,7 +1,8 @@
 """`monorel semver PKG [--since REF] [--format text|json]`: the bump PKG's changes require.
 
-Prints the verdict and the evidence for it; exits 0 whatever the verdict (it informs;
-``monorel plan`` is what fails when fragments ask for less).
+Prints the verdict and the evidence for it, what could not be judged (unclassified) and
+the operator notes; exits 0 whatever the verdict (it informs; ``monorel plan`` is what
+fails when fragments ask for less or something is unclassified).
 """
 
 from __future__ import annotations
@@ -63,4 +64,10 @@ def render(verdict: Verdict, breaks: list[api_usage.Break] | None = None) -> str
         lines.extend(f"         {b.summary}" for b in breaks or () if b.change == item.subject)
     if not verdict.evidence:
         lines.append("  no changes since the release point")
+    if verdict.unclassified:
+        lines.append("  unclassified (a release is refused until each is declared):")
+        lines += [f"    {item.summary}" for item in verdict.unclassified]
+    if verdict.operator_notes:
+        lines.append("  operator notes (each needs a `migration` or `breaking` fragment):")
+        lines += [f"    {note.text}" for note in verdict.operator_notes]
     return "\n".join(lines)

@@ -14,9 +14,9 @@ name takes the old one's position and kind.
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
+from monorel import sources
 from monorel.adapters import griffe_
 from monorel.errors import SourceParseError
 from monorel.semver.evidence import Evidence
@@ -131,10 +131,21 @@ def _parse_or_raise(root: Path, module: str, where: str) -> None:
     files = sorted(file.parent.rglob("*.py")) if file.name == "__init__.py" else [file]
     for path in files:
         try:
-            ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            sources.parse(path)
         except SyntaxError as exc:
             raise SourceParseError(
                 f"public module {module} does not parse {where}: "
                 f"{path.name}:{exc.lineno}: {exc.msg}",
                 fix="fix the syntax error (or compare against another ref with --since)",
+            ) from exc
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            # griffe reads modules as UTF-8 whatever their coding cookie says: it would
+            # compare a misread module, so say so instead
+            raise SourceParseError(
+                f"public module {module} is {sources.encoding_of(data)} {where} "
+                f"({path.name}), and griffe reads public modules as UTF-8 only",
+                fix=f"re-encode {path.name} as UTF-8 (and drop its coding cookie)",
             ) from exc

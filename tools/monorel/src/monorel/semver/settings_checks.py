@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from monorel import sources
 from monorel.errors import SourceParseError
 from monorel.semver.evidence import Evidence
 
@@ -54,11 +55,11 @@ def _error_ids(package_dir: Path, rel_prefix: str, where: str) -> dict[str, tupl
         rel = path.relative_to(package_dir).as_posix()
         if "migrations" in path.relative_to(package_dir).parts:
             continue
-        source = path.read_text(encoding="utf-8")
-        if "id" not in source:
-            continue
         try:
-            tree = ast.parse(source, filename=rel)
+            source = sources.read(path)
+            if "id" not in source:
+                continue
+            tree = sources.parse_text(source, rel)
         except SyntaxError as exc:
             raise SourceParseError(
                 f"{rel_prefix}/{rel} does not parse {where}: line {exc.lineno}: {exc.msg}",

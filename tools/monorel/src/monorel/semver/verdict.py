@@ -10,8 +10,16 @@ from pathlib import Path
 from monorel import bumps, release_points
 from monorel.adapters import git
 from monorel.errors import UsageError
-from monorel.semver import api_diff, migration_ops, settings_checks
-from monorel.semver.evidence import OPERATOR_FRAGMENTS, Bump, Evidence, bump_rank, strongest
+from monorel.semver import api_diff, migrations, settings_checks
+from monorel.semver.evidence import (
+    OPERATOR_FRAGMENTS,
+    Bump,
+    Evidence,
+    OperatorNote,
+    Unclassified,
+    bump_rank,
+    strongest,
+)
 from monorel.workspace import Member, Workspace
 
 
@@ -33,6 +41,10 @@ class Verdict:
     required: Bump
     bump: Bump
     evidence: tuple[Evidence, ...]
+    # migrations (or operations) whose effect could not be judged: each also counts as a
+    # major in ``evidence``, and each is a problem until it is declared
+    unclassified: tuple[Unclassified, ...] = ()
+    operator_notes: tuple[OperatorNote, ...] = ()
 
     @property
     def pre_1_0(self) -> bool:
@@ -50,8 +62,14 @@ class Verdict:
         required fragment type is missing. Empty when the fragments cover the verdict.
         """
         types = set(fragment_types)
-        problems = []
+        problems = [
+            f"{item.summary} (declare its bump with a `# monorel: LEVEL -- reason` line in "
+            "the migration, or its operation in [tool.monorel.migration-operations])"
+            for item in self.unclassified
+        ]
         for item in self.evidence:
+            if item.kind == "migration.unclassified":
+                continue  # said above, with what to do
             # compared after the 0.x rule on both sides: before 1.0 a feature fragment
             # (minor, counted as a patch) covers an additive change (likewise a patch)
             if bump_rank(self.effective(item.bump)) > bump_rank(self.effective(given)):
@@ -69,6 +87,8 @@ class Verdict:
             "required": self.required,
             "bump": self.bump,
             "evidence": [item.as_dict() for item in self.evidence],
+            "unclassified": [item.as_dict() for item in self.unclassified],
+            "operator_notes": [item.as_dict() for item in self.operator_notes],
         }
 
 
@@ -80,14 +100,21 @@ def required_bump(ws: Workspace, member: Member, since: str | None = None) -> Ve
       ``release_points.last_release(ws, member).commit``. A member with neither gets a
       ``Verdict`` with ``baseline=None``, ``bump="none"`` and no evidence (first release).
     - Compared: the baseline commit with the working tree as it is on disk, uncommitted
-      and untracked files included. Read statically (``ast``, griffe): nothing is
-      imported, nothing in the repository is written; a temporary export of the
-      package at the baseline is removed before returning.
+      and untracked files included. The public API and settings checks are read
+      statically (``ast``, griffe); new and edited migrations are loaded by Django in a
+      child process and their SQL run in a rolled-back transaction on PostgreSQL (see
+      ``semver.migrations``). Nothing in the repository is written; a temporary export of
+      the package at the baseline is removed before returning.
     - Evidence (each with the bump it requires on its own, strongest first):
-      public API (``api.*``, see ``semver.api_diff``), new migrations (``migration.*``,
-      see ``semver.migration_ops``), new system check errors (``settings.*``, see
+      public API (``api.*``, see ``semver.api_diff``), migrations (``migration.*``,
+      see ``semver.migrations``), new system check errors (``settings.*``, see
       ``semver.settings_checks``). When none of these apply but files under the
       import package changed, one ``code.changed`` item asks for a patch.
+    - ``unclassified``: what the migration verdict could not judge (each also a major
+      in the evidence); ``shortfall`` lists each until it is declared.
+      ``operator_notes``: rewrites, long locks, data migrations, declarations: each needs
+      a ``migration`` or ``breaking`` fragment, and ``monorel version`` writes them into
+      the changelog.
     - ``Verdict.bump`` applies DESIGN.md's 0.x rule to the strongest item, judged by the
       baseline's version: before 1.0 a major becomes a minor.
     - ``Verdict.shortfall(given, fragment_types)`` says why fragments are not enough:
@@ -95,8 +122,11 @@ def required_bump(ws: Workspace, member: Member, since: str | None = None) -> Ve
       for API breakages and new settings; ``breaking`` or ``migration`` for operator
       action; ``migration`` for a backfill) has no fragment.
     Raises ``UsageError`` (MR002) for a ``since`` that is not a commit,
-    ``SourceParseError`` (MR030) for a module that does not parse, ``ToolError``
-    (MR010) when git fails.
+    ``SourceParseError`` (MR030) for a public or checks module that does not parse,
+    ``MigrationDeclarationError`` (MR033) for a malformed or unfounded declaration,
+    ``PostgresUnavailable`` (MR034) when new migrations need a server and none can be
+    had, ``ConfigError`` (MR001) for a bad ``[tool.monorel.migration-operations]``,
+    ``ToolError`` (MR010) when git or the Django child fails.
     """
     baseline, commit, version = _baseline(ws, member, since)
     if commit is None:
@@ -108,9 +138,10 @@ def required_bump(ws: Workspace, member: Member, since: str | None = None) -> Ve
         if git.tree_id(ws.root, commit, rel):
             old_dir = git.export_tree(ws.root, commit, rel, Path(tmp))
         old_root = Path(tmp) / src_rel if old_dir else None
+        judged = migrations.judge(ws, member, old_dir, rel)
         items = [
             *api_diff.compare(member.public_modules, old_root, member.package_dir.parent, ws.root),
-            *migration_ops.classify(old_dir, member.package_dir, rel),
+            *judged.evidence,
             *settings_checks.new_required_settings(old_dir, member.package_dir, rel),
         ]
     if not items:
@@ -118,7 +149,17 @@ def required_bump(ws: Workspace, member: Member, since: str | None = None) -> Ve
     evidence = tuple(sorted(items, key=_order))
     required = strongest([item.bump for item in evidence])
     effective = bumps.effective(version, required)
-    return Verdict(member.name, baseline, commit, version, required, effective, evidence)
+    return Verdict(
+        member.name,
+        baseline,
+        commit,
+        version,
+        required,
+        effective,
+        evidence,
+        judged.unclassified,
+        judged.operator_notes,
+    )
 
 
 def _baseline(
