@@ -2,16 +2,17 @@
 
     uv run python .github/scripts/ci_matrix.py tests [--only NAME ...]
         {"include": [{"package": "accounts-app", "path": "packages/accounts-app",
-                      "django": "5.2"}, ...]}: every library package x every Django
-        version it claims (its "Framework :: Django :: X.Y" classifiers), for ci.yml;
+                      "django": "5.2", "python": "3.11"}, ...]}: every library package x
+        every Django version it claims ("Framework :: Django :: X.Y" classifiers) x every
+        Python version it claims ("Programming Language :: Python :: 3.X"), for ci.yml;
         with --only, just those of the named packages (`monorel affected`), possibly none.
     uv run python .github/scripts/ci_matrix.py released
         one released library name per line, in dependency order, for upgrade.yml (a
         released tool such as monorel has no migrations to rehearse).
 
 The classifiers are the claim a package makes on PyPI, so CI tests exactly that claim;
-a claimed version that the package's own Django requirement excludes is refused (exit 1)
-rather than tested, since a consumer could never install it.
+a claimed version that the package's own Django requirement (or requires-python) excludes
+is refused (exit 1) rather than tested, since a consumer could never install it.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from pathlib import Path
 
 from monorel import workspace
 from monorel.errors import MonorelError
+from monorel.wheel_checks import DJANGO_CLASSIFIER, PYTHON_CLASSIFIER, claimed_versions
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import Version
 
-_CLASSIFIER_PREFIX = "Framework :: Django :: "
+_CLASSIFIER_PREFIX = DJANGO_CLASSIFIER
 
 
 class MatrixError(Exception):
@@ -34,15 +36,9 @@ class MatrixError(Exception):
 
 def django_versions(member: workspace.Member) -> list[str]:
     """The Django feature releases ("5.2") a member claims, checked against its requirement."""
-    project = member.data["project"]
-    claimed = sorted(
-        {
-            c.removeprefix(_CLASSIFIER_PREFIX).strip()
-            for c in project.get("classifiers", [])
-            if c.startswith(_CLASSIFIER_PREFIX)
-        },
-        key=Version,
-    )
+    project = member.data.get("project", {})
+    versions, _ = claimed_versions(project.get("classifiers", []), _CLASSIFIER_PREFIX)
+    claimed = [str(v) for v in versions]
     if not claimed:
         raise MatrixError(
             f"{member.name}: no '{_CLASSIFIER_PREFIX}X.Y' classifier; "
@@ -64,15 +60,35 @@ def django_versions(member: workspace.Member) -> list[str]:
     return claimed
 
 
+def python_versions(member: workspace.Member) -> list[str]:
+    """The Python feature releases ("3.12") a member claims, checked against requires-python."""
+    project = member.data.get("project", {})
+    versions, _ = claimed_versions(project.get("classifiers", []), PYTHON_CLASSIFIER)
+    if not versions:
+        raise MatrixError(
+            f"{member.name}: no '{PYTHON_CLASSIFIER}3.X' classifier; "
+            "declare the Python versions the package supports"
+        )
+    requires = SpecifierSet(project.get("requires-python", ""))
+    excluded = [str(v) for v in versions if not requires.contains(v)]
+    if excluded:
+        raise MatrixError(
+            f"{member.name}: claims Python {', '.join(excluded)} but requires-python is "
+            f"{requires}; fix the classifiers or requires-python"
+        )
+    return [str(v) for v in versions]
+
+
 def package_test_matrix(
     ws: workspace.Workspace, only: list[str] | None = None
 ) -> dict[str, list[dict[str, str]]]:
     wanted = None if only is None else {canonicalize_name(n) for n in only}
     include = [
-        {"package": m.name, "path": m.relpath(ws.root), "django": version}
+        {"package": m.name, "path": m.relpath(ws.root), "django": django, "python": python}
         for m in ws.topological_order()
         if m.role == "library" and (wanted is None or m.name in wanted)
-        for version in django_versions(m)
+        for django in django_versions(m)
+        for python in python_versions(m)
     ]
     if not include and wanted is None:
         # GitHub refuses an empty matrix with an obscure message; say what is wrong instead

@@ -8,16 +8,21 @@ embedded devpi of a fresh clone; the test stops it with `monorel devpi down`).
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from monorel import embedded_devpi
+from monorel import embedded_devpi, publishing
 from monorel.adapters import devpi
+from monorel.building import BuiltPackage
 from monorel.cli import main
-from monorel_release_support import SharedDevpi, free_port, release_members
+from monorel_release_support import SharedDevpi, free_port, index_files, release_members
 from monorel_workspaces import write_workspace
 
 
@@ -34,10 +39,11 @@ def test_up_is_idempotent_and_the_org_has_a_volatile_dev_and_a_stable_index(
     # then it reports the running server, with the same pid
     out = capsys.readouterr().out
     assert code == 0
-    assert out.splitlines()[:3] == [
+    assert out.splitlines()[:4] == [
         f"devpi-server already running: {shared_devpi.url} (pid {before.pid})",
         f"  acme/dev         volatile      {shared_devpi.url}/acme/dev/+simple/",
         f"  acme/stable      non-volatile  {shared_devpi.url}/acme/stable/+simple/",
+        f"browse: {shared_devpi.url}/acme/stable",
     ]
     after = embedded_devpi.status(shared_devpi.server)
     assert after.pid == before.pid
@@ -210,3 +216,90 @@ def test_down_stops_the_server_holding_the_lock_when_the_pid_file_is_lost(
     assert capsys.readouterr().out == f"devpi-server stopped (pid {state.pid})\n"
     assert not devpi.pid_alive(state.pid)
     assert _servers_on(server.serverdir) == []
+
+
+# --- who may write: the release identity only --------------------------------------------
+
+
+def _post(url: str, body: bytes, content_type: str, auth: devpi.BasicAuth | None = None) -> int:
+    headers = {"Content-Type": content_type}
+    if auth is not None:
+        headers["Authorization"] = auth.header()
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _toxresults(index_url: str, name: str) -> list[object]:
+    """Every tox result the index holds for ``name``'s files (devpi's JSON project view)."""
+    request = urllib.request.Request(f"{index_url}{name}", headers={"Accept": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        versions = json.loads(response.read())["result"]
+    return [
+        link
+        for data in versions.values()
+        for link in data.get("+links", [])
+        if link.get("rel") == "toxresult"
+    ]
+
+
+def test_only_the_release_identity_writes_to_an_index(
+    shared_devpi: SharedDevpi, release_built: list[BuiltPackage]
+) -> None:
+    # given a released wheel on an index monorel set up (as `devpi up` sets up <org>/stable)
+    index = shared_devpi.new_index("acl")
+    people = release_built[0]
+    publishing.publish(shared_devpi.ws, index, [people])
+    config = devpi.index_config(shared_devpi.url, "acme/acl")
+    assert config is not None
+    assert (config["acl_upload"], config["acl_toxresult_upload"]) == (["acme"], ["acme"])
+    wheel_url = next(
+        href
+        for name, href in devpi._file_links(f"{index.simple_url}people-app/")
+        if name == people.wheel.filename
+    )
+    wheel_url = urllib.parse.urljoin(f"{index.simple_url}people-app/", wheel_url.split("#")[0])
+
+    # when anyone without the identity attaches a tox result, or uploads a file
+    toxresult = _post(wheel_url, b'{"reportversion": "1"}', "application/json")
+    upload = _post(
+        index.url,
+        b":action=file_upload&name=people-app&version=9.9.9",
+        "application/x-www-form-urlencoded",
+    )
+
+    # then both are refused (a tox result as forbidden, an upload as unauthenticated) and
+    # nothing was stored
+    assert (toxresult, upload) == (403, 401)
+    assert _toxresults(index.url, "people-app") == []
+    assert index_files(index, "people-app") == {a.filename: a.sha256 for a in people.artifacts}
+    # while the release identity may attach one
+    assert _post(wheel_url, b'{"reportversion": "1"}', "application/json", shared_devpi.auth) == 200
+    assert len(_toxresults(index.url, "people-app")) == 1
+
+
+def test_up_closes_the_writes_of_an_index_made_before_the_acls(
+    shared_devpi: SharedDevpi,
+) -> None:
+    # given an index created with devpi's defaults (tox results from anyone), as older
+    # monorel versions created <org>/stable
+    target = f"{shared_devpi.url}/acme/legacy"
+    devpi._request(
+        "PUT", target, {"type": "stage", "bases": [], "volatile": False}, auth=shared_devpi.auth
+    )
+    before = devpi.index_config(shared_devpi.url, "acme/legacy")
+    assert before is not None and before["acl_toxresult_upload"] == [":ANONYMOUS:"]
+
+    # when monorel ensures it again
+    created = devpi.ensure_index(
+        shared_devpi.url, auth=shared_devpi.auth, index="acme/legacy", volatile=False
+    )
+
+    # then only the owner may upload anything, and the rest of its configuration stayed
+    after = devpi.index_config(shared_devpi.url, "acme/legacy")
+    assert created is False and after is not None
+    assert (after["acl_upload"], after["acl_toxresult_upload"]) == (["acme"], ["acme"])
+    assert (after["volatile"], after["bases"]) == (False, [])

@@ -661,15 +661,27 @@ def _write(path: Path, text: str) -> None:
     path.write_text(textwrap.dedent(text), encoding="utf-8")
 
 
-def _library(root: Path, name: str, *, django: str, claims: list[str], deps: str = "") -> None:
+def _library(
+    root: Path,
+    name: str,
+    *,
+    django: str,
+    claims: list[str],
+    deps: str = "",
+    pythons: tuple[str, ...] = ("3.12",),
+) -> None:
     module = name.replace("-", "_")
-    classifiers = ", ".join(f'"Framework :: Django :: {c}"' for c in claims)
+    classifiers = ", ".join(
+        [f'"Framework :: Django :: {c}"' for c in claims]
+        + [f'"Programming Language :: Python :: {p}"' for p in pythons]
+    )
     _write(
         root / "packages" / name / "pyproject.toml",
         f"""\
         [project]
         name = "{name}"
         version = "1.2.0"
+        requires-python = ">=3.11"
         classifiers = ["Framework :: Django", {classifiers}]
         dependencies = ["{django}"{deps}]
 
@@ -720,7 +732,13 @@ def small_workspace(tmp_path: Path) -> Path:
     _library(
         tmp_path, "zeta-app", django="Django>=5.2,<6", claims=["5.2"], deps=', "alpha-app>=1.0"'
     )
-    _library(tmp_path, "alpha-app", django="Django>=5.1,<6", claims=["5.2", "5.1"])
+    _library(
+        tmp_path,
+        "alpha-app",
+        django="Django>=5.1,<6",
+        claims=["5.2", "5.1"],
+        pythons=("3.13", "3.11"),
+    )
     _write(
         tmp_path / "apps" / "site" / "pyproject.toml",
         '[project]\nname = "site"\nversion = "0.1.0"\ndependencies = ["Django>=5.2"]\n',
@@ -734,21 +752,44 @@ def small_workspace(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_ci_matrix_crosses_each_library_with_each_claimed_django(small_workspace):
-    # given two libraries claiming Django 5.1+5.2 and 5.2, a host and a tool
+def test_ci_matrix_crosses_each_library_with_each_claimed_django_and_python(small_workspace):
+    # given two libraries claiming Django 5.1+5.2 on Python 3.11+3.13, and Django 5.2 on
+    # Python 3.12; a host and a tool
     ws = workspace.load(small_workspace)
 
     # when the test matrix is computed
     matrix = ci_matrix.package_test_matrix(ws)
 
-    # then every library x claimed version is an entry, dependencies first; no host, no tool
+    # then every library x claimed Django x claimed Python is an entry, dependencies first;
+    # no host, no tool
+    alpha = {"package": "alpha-app", "path": "packages/alpha-app"}
     assert matrix == {
         "include": [
-            {"package": "alpha-app", "path": "packages/alpha-app", "django": "5.1"},
-            {"package": "alpha-app", "path": "packages/alpha-app", "django": "5.2"},
-            {"package": "zeta-app", "path": "packages/zeta-app", "django": "5.2"},
+            {**alpha, "django": "5.1", "python": "3.11"},
+            {**alpha, "django": "5.1", "python": "3.13"},
+            {**alpha, "django": "5.2", "python": "3.11"},
+            {**alpha, "django": "5.2", "python": "3.13"},
+            {"package": "zeta-app", "path": "packages/zeta-app", "django": "5.2", "python": "3.12"},
         ]
     }
+
+
+def test_ci_matrix_refuses_a_python_claim_requires_python_excludes(
+    small_workspace, capsys, monkeypatch
+):
+    # given a library that claims Python 3.10 but requires >=3.11
+    _library(
+        small_workspace, "alpha-app", django="Django>=5.2,<6", claims=["5.2"], pythons=("3.10",)
+    )
+    monkeypatch.chdir(small_workspace)
+
+    # when / then the script refuses and prints no matrix
+    assert ci_matrix.main(["tests"]) == 1
+    assert capsys.readouterr() == (
+        "",
+        "error: alpha-app: claims Python 3.10 but requires-python is >=3.11; "
+        "fix the classifiers or requires-python\n",
+    )
 
 
 def test_ci_matrix_refuses_a_claim_the_requirement_excludes(small_workspace, capsys, monkeypatch):
@@ -798,7 +839,8 @@ def test_ci_matrix_runs_as_a_script_on_this_repo():
     ws = workspace.load(ROOT)
     expected = {m.name for m in ws.members.values() if m.role == "library"}
     assert {entry["package"] for entry in matrix["include"]} == expected
-    assert all(set(entry) == {"package", "path", "django"} for entry in matrix["include"])
+    assert all(set(entry) == {"package", "path", "django", "python"} for entry in matrix["include"])
+    assert sorted({entry["python"] for entry in matrix["include"]}) == ["3.11", "3.12", "3.13"]
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,9 @@
 ``<state-dir>/dist/<name>/``. The wheel must then match its pyproject (name, version),
 its release tag when HEAD carries one, declare a range for every workspace
 dependency (one the workspace's current version satisfies), ship every non-Python
-file of the import package (migrations, templates, static, py.typed), and pass
-``twine check``.
+file of the import package (migrations, templates, static, py.typed), pass the
+``[tool.monorel] wheel-checks`` the workspace names (``monorel.wheel_checks``: licence
+file, classifiers, project URLs, long description), and pass ``twine check``.
 
 Dev builds (``build_dev``, `monorel build --dev`) give a branch build its own PEP 440
 version, ``<next>.devN``, without touching the tree: the member is copied to a temporary
@@ -36,7 +37,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from monorel import bumps, planning, release_points, state_dir, workspace
+from monorel import bumps, planning, release_points, state_dir, wheel_checks, workspace
 from monorel.adapters import git, twine, uv
 from monorel.errors import ArtifactCheckFailed, UsageError
 from monorel.workspace import Member, Workspace
@@ -260,6 +261,10 @@ def verify(
             problems.append(f"HEAD is tagged {tag} but the version is {member.version}")
     problems += _check_requires(ws, member, metadata.get_all("Requires-Dist") or [])
     problems += _check_package_data(member, names)
+    # what consumers see (licence, classifiers, URLs, description): the checks the workspace
+    # asks for in [tool.monorel] wheel-checks
+    wheel = wheel_checks.Wheel(metadata=metadata, names=frozenset(names))
+    problems += wheel_checks.problems(wheel, ws.config.wheel_checks)
     return problems
 
 

@@ -361,7 +361,8 @@ def _start(server: EmbeddedDevpi, port: int) -> str | None:
                 fix="pass --port with a free port",
             )
         creds = _credentials(server)
-        if not (server.serverdir / ".serverversion").exists():
+        fresh = not (server.serverdir / ".serverversion").exists()
+        if fresh:
             devpi.init_serverdir(server.serverdir, root_password=creds["root"])
         pid = devpi.start_server(
             server.serverdir,
@@ -377,6 +378,9 @@ def _start(server: EmbeddedDevpi, port: int) -> str | None:
         server.url_file.write_text(url + "\n")
         try:
             devpi.wait_ready(url, pid=pid, log_file=server.log_file)
+            if fresh:
+                # devpi-web's search index, before the first upload (see the adapter)
+                devpi.init_search_index(url)
         except Exception:
             devpi.stop_server(pid)
             server.pid_file.unlink(missing_ok=True)

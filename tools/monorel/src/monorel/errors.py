@@ -247,6 +247,14 @@ class ReleaseHistoryMissing(MonorelError):
     exit_code = EXIT_USAGE
 
 
+class TestDatabaseUnavailable(MonorelError):
+    """`pytest --postgres` cannot start the throwaway PostgreSQL cluster it was asked for
+    (the server binaries are missing, or initdb / pg_ctl failed)."""
+
+    code = "MR070"
+    exit_code = EXIT_USAGE
+
+
 class HistoryMissing(MonorelError):
     """git history a release point needs is not in this clone (shallow, or without the
     commits and tags of earlier releases): nothing that reads release points can be trusted."""

@@ -37,6 +37,7 @@ from monorel.errors import (
 )
 from monorel.layout import ImportPackage
 from monorel.tags import TagFormat
+from monorel.wheel_checks import CHECKS as WHEEL_CHECKS
 
 if TYPE_CHECKING:
     from monorel.release_points import ReleaseIndex
@@ -153,6 +154,8 @@ class Config:
     host_pins: Literal["current", "released"] = "current"
     tag_format: TagFormat = TagFormat()
     ignore_paths: tuple[str, ...] = DEFAULT_IGNORE_PATHS
+    # what `monorel build` also requires of each released wheel (monorel.wheel_checks)
+    wheel_checks: tuple[str, ...] = ()
     # [tool.monorel.migration-operations] as written; validated by monorel.semver.operation_table
     migration_operations: Mapping[str, Any] = field(default_factory=dict)
 
@@ -356,6 +359,9 @@ _ROOT_KEYS: dict[str, _Key] = {
     "ignore-paths": _Key(
         "list[str]", "a list of member-relative patterns", 'ignore-paths = ["tests/**"]'
     ),
+    "wheel-checks": _Key(
+        "list[str]", "a list of wheel check names", 'wheel-checks = ["license-file"]'
+    ),
     "packages": _Key("table", "a table per member", "[tool.monorel.packages.<member>]"),
     # its entries are validated by monorel.semver.operation_table
     "migration-operations": _Key(
@@ -448,6 +454,13 @@ def _read_config(root: Path, raw: dict) -> tuple[Config, dict[str, dict]]:
             ' or "{dist}@{version}"',
         )
     _check_modules("[tool.monorel] public-modules", raw.get("public-modules", []))
+    wheel_checks = tuple(raw.get("wheel-checks", []))
+    unknown_checks = [c for c in wheel_checks if c not in WHEEL_CHECKS]
+    if unknown_checks:
+        raise ConfigValueError(
+            f"[tool.monorel] wheel-checks names unknown checks: {', '.join(unknown_checks)}",
+            fix=f"use only: {', '.join(WHEEL_CHECKS)}",
+        )
     config = Config(
         org=raw.get("org", "acme"),
         public_modules=tuple(raw.get("public-modules", ["api"])),
@@ -456,6 +469,7 @@ def _read_config(root: Path, raw: dict) -> tuple[Config, dict[str, dict]]:
         host_pins=raw.get("host-pins", "current"),
         tag_format=tag_format,
         ignore_paths=tuple(raw.get("ignore-paths", DEFAULT_IGNORE_PATHS)),
+        wheel_checks=wheel_checks,
         migration_operations=raw.get("migration-operations", {}),
     )
     packages: dict[str, dict] = {}

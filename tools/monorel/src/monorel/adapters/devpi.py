@@ -91,11 +91,14 @@ def start_server(
     restrict_modify: str,
     log_file: Path,
     lock_fd: int | None = None,
+    offline: bool = True,
 ) -> int:
     """Start ``devpi-server`` detached from us (its own session); return its pid.
 
     ``lock_fd``: an open descriptor the server inherits and keeps for its whole life (an
-    flock on it is then held until the server process dies).
+    flock on it is then held until the server process dies). ``offline``: its mirror
+    indexes fetch nothing (the embedded server has none); a server with a mirror of an
+    upstream index needs ``offline=False``.
     """
     argv = [
         script("devpi-server"),
@@ -105,7 +108,7 @@ def start_server(
         host,
         "--port",
         str(port),
-        "--offline-mode",
+        *(["--offline-mode"] if offline else []),
         "--restrict-modify",
         restrict_modify,
     ]
@@ -149,6 +152,26 @@ def responds(url: str) -> bool:
     except IndexUnreachable:
         return False
     return isinstance(data, dict) and data.get("type") == "apiconfig"
+
+
+def init_search_index(url: str) -> bool:
+    """Have devpi-web create its search index now; False when the server has no devpi-web.
+
+    devpi-web creates its whoosh index on first use. On a fresh server dir that first use
+    is the first upload, from two threads at once, and the loser's error leaves the search
+    empty ("File '_project_0.toc' exists" in the log). One search before any upload
+    creates it from one thread.
+    """
+    request = urllib.request.Request(
+        f"{url.rstrip('/')}/+search?query=monorel", headers={"Accept": "text/html"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as resp:  # noqa: S310 - loopback
+            return "text/html" in resp.headers.get("Content-Type", "")
+    except urllib.error.HTTPError:
+        return False  # no devpi-web: devpi-server has no +search page
+    except (urllib.error.URLError, OSError) as exc:
+        raise IndexUnreachable(f"GET {url}/+search: {exc}", fix="is devpi-server running?") from exc
 
 
 def pid_alive(pid: int) -> bool:
@@ -220,19 +243,31 @@ def ensure_user(url: str, *, admin: BasicAuth, user: str, password: str) -> bool
     return True
 
 
-def ensure_index(url: str, *, auth: BasicAuth, index: str, volatile: bool) -> bool:
+def ensure_index(
+    url: str, *, auth: BasicAuth, index: str, volatile: bool, bases: tuple[str, ...] = ()
+) -> bool:
     """Create ``user/index`` as a stage index with the given volatility; True if created.
 
-    An existing index keeps its files; only its ``volatile`` flag is brought in line.
+    Only the owner (``auth.user``, the release identity) may upload to it, tox results
+    included: devpi lets anyone attach a tox result to a release file unless
+    ``acl_toxresult_upload`` says otherwise. An existing index keeps its files; its
+    ``volatile`` flag, bases and both upload ACLs are brought in line.
     """
     target = f"{url.rstrip('/')}/{index}"
-    config = {"type": "stage", "bases": [], "volatile": volatile}
+    wanted = {
+        "volatile": volatile,
+        "bases": list(bases),
+        "acl_upload": [auth.user],
+        "acl_toxresult_upload": [auth.user],
+    }
     current = _get_json(target)
     if current is None:
-        _request("PUT", target, config, auth=auth)
+        _request("PUT", target, {"type": "stage", **wanted}, auth=auth)
         return True
-    if current.get("result", {}).get("volatile") != volatile:
-        _request("PATCH", target, [f"volatile={volatile}"], auth=auth)
+    config = current.get("result", {})
+    if any(config.get(key) != value for key, value in wanted.items()):
+        # a PATCH with an object sets the whole configuration: send it all
+        _request("PATCH", target, {**config, **wanted}, auth=auth)
     return False
 
 
