@@ -19,7 +19,7 @@ RULE_IDS = [
 ]
 
 
-def test_a_clean_workspace_passes_every_rule_and_writes_nothing(ws: Path) -> None:
+def test_a_clean_workspace_passes_every_rule_and_writes_only_its_cache(ws: Path) -> None:
     # given the sample workspace, untouched
     # when every rule runs (makemigrations included)
     run = run_check(ws, json_output=False)
@@ -29,7 +29,13 @@ def test_a_clean_workspace_passes_every_rule_and_writes_nothing(ws: Path) -> Non
         f"monorel check: clean (3 members; {ALL_RULES})\n",
         "",
     )
-    # and the check left no file behind, not even an ignored one
+    # and the check left no file behind but its cache, in the state dir git ignores
+    assert git(ws, "status", "--porcelain", "--ignored", "--untracked-files=all") == (
+        "!! .monorel/.gitignore\n!! .monorel/check-cache.json"
+    )
+    # and --no-cache writes nothing at all
+    git(ws, "clean", "-fdqx")
+    assert run_check(ws, "--no-cache", json_output=False).stdout == run.stdout
     assert git(ws, "status", "--porcelain", "--ignored", "--untracked-files=all") == ""
 
 

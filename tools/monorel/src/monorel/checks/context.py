@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import ast
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from monorel import sources
 from monorel.adapters import git
+from monorel.checks import cache as check_cache
 from monorel.checks.django_apps import DjangoApp, discover
+from monorel.checks.findings import Finding
+from monorel.errors import MonorelError
 from monorel.release_points import ReleaseIndex, ReleasePoint
 from monorel.workspace import Member, Workspace
 
@@ -20,6 +24,7 @@ class CheckContext:
     ws: Workspace
     since: str | None = None  # git ref for the fragment rule (compared at the merge base)
     build: bool = False  # the metadata rule builds wheels instead of reading pyproject
+    cache: check_cache.CheckCache = field(default_factory=check_cache.disabled)
     _trees: dict[Path, ast.Module | SyntaxError] = field(default_factory=dict, repr=False)
 
     def rel(self, path: Path) -> str:
@@ -105,6 +110,70 @@ class CheckContext:
                 if candidate.is_file():
                     return candidate
         return None
+
+    # -- cache keys: exactly what decides a result (``checks.cache``) --------------------
+
+    def cached(self, scope: str, key: str, compute: Callable[[], list[Finding]]) -> list[Finding]:
+        """The findings stored for ``scope`` under ``key``, else ``compute()`` (stored)."""
+        found = self.cache.findings(scope, key)
+        if found is None:
+            found = compute()
+            self.cache.put_findings(scope, key, found)
+        return found
+
+    @cached_property
+    def base_key(self) -> str:
+        """What every key holds: monorel's code, where the workspace is, its configuration."""
+        # the whole root pyproject: [tool.monorel] and the workspace's member globs
+        config = self.cache.file_digest(self.ws.root / "pyproject.toml")
+        return check_cache.digest(check_cache.tool_digest(), str(self.ws.root), config, self.in_git)
+
+    @cached_property
+    def shape_key(self) -> str:
+        """Who is who in the workspace: every member's identity, declarations (its whole
+        pyproject) and Django apps. Rules that resolve names to members depend on it."""
+        members = [
+            (
+                m.name,
+                m.role,
+                m.version,
+                m.relpath(self.ws.root),
+                m.import_names,
+                m.public_modules,
+                m.django_settings,
+                [self.rel(p) for p in m.pythonpath],
+                m.released,
+                self.cache.file_digest(m.pyproject),
+            )
+            for m in self.ws.members.values()
+        ]
+        apps = [(a.label, a.name, a.member.name, self.rel(a.directory)) for a in self.apps]
+        return check_cache.digest(self.base_key, members, apps)
+
+    @cached_property
+    def history_key(self) -> str | None:
+        """What release points are read from: HEAD, every tag's commit, the shallow cut.
+        None when that cannot be told (a repository without commits): no caching."""
+        if not self.in_git:
+            return "no git"
+        try:
+            return check_cache.digest(
+                git.head(self.ws.root),
+                sorted(
+                    (tag, commit or git.tag_commit(self.ws.root, tag))
+                    for tag, commit in git.tag_commits(self.ws.root).items()
+                ),
+                sorted(git.shallow_boundary(self.ws.root)),
+            )
+        except MonorelError:
+            return None
+
+    @cached_property
+    def environment_key(self) -> str:
+        return check_cache.environment_digest(self.ws.root)
+
+    def files_key(self, paths: list[Path]) -> str:
+        return self.cache.tree_digest(self.ws.root, paths)
 
     def pythonpath(self) -> list[Path]:
         """Where every member's modules and settings import from: src dirs, then extras."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monorel import sources
+from monorel.checks import cache as check_cache
 from monorel.checks.context import CheckContext
 from monorel.checks.declared import suggested_range
 from monorel.checks.findings import Finding
@@ -47,18 +48,30 @@ class Reference:
 def check(ctx: CheckContext) -> list[Finding]:
     findings: list[Finding] = []
     for member in ctx.ws.members.values():
-        for path in _files(ctx, member):
-            settings = _is_settings(ctx, member, path)
-            text = None if settings else _text(path)
-            if text is not None and not _TRIGGERS.search(text):
-                continue  # cheap pre-filter: no call that could make a reference
-            tree = ctx.parse(path)
-            if isinstance(tree, SyntaxError):
-                continue  # MR-IMPORT reports unparsable modules
-            for ref in references(tree, settings=settings):
-                finding = _violation(ctx, member, path, ref)
-                if finding is not None:
-                    findings.append(finding)
+        files = _files(ctx, member)
+        # a member's findings: its files, and who is who (labels, import names, roles,
+        # versions, declared dependencies: the shape of the workspace)
+        key = check_cache.digest(ctx.shape_key, ctx.files_key(files)) if ctx.cache.enabled else ""
+        findings += ctx.cached(
+            f"{NAME}:{member.name}", key, lambda m=member, f=files: _member(ctx, m, f)
+        )
+    return findings
+
+
+def _member(ctx: CheckContext, member: Member, files: list[Path]) -> list[Finding]:
+    findings: list[Finding] = []
+    for path in files:
+        settings = _is_settings(ctx, member, path)
+        text = None if settings else _text(path)
+        if text is not None and not _TRIGGERS.search(text):
+            continue  # cheap pre-filter: no call that could make a reference
+        tree = ctx.parse(path)
+        if isinstance(tree, SyntaxError):
+            continue  # MR-IMPORT reports unparsable modules
+        for ref in references(tree, settings=settings):
+            finding = _violation(ctx, member, path, ref)
+            if finding is not None:
+                findings.append(finding)
     return findings
 
 

@@ -134,8 +134,6 @@ def _missing(
             if not git.is_ancestor(ctx.ws.root, covered, base):
                 base = covered
                 described = f"since its skip fragment ({covered[:12]})"
-    if _released_by_the_tree(ctx, member, base):
-        return None
     fragment_dir = ctx.rel(member.changelog_dir)
     changed = ctx.changed_files(base, member)
     pyproject = ctx.rel(member.pyproject)
@@ -148,6 +146,9 @@ def _missing(
         and not (p == pyproject and _only_release_pins(ctx, member, base))
     ]
     if not code:
+        return None
+    # after the diff (one per run, shared), not before: this reads git once per member
+    if _released_by_the_tree(ctx, member, base):
         return None
     if since_base is not None and any(ctx.rel(f.path) in changed for f in present):
         return None  # a pull request adds (or edits) its own fragment

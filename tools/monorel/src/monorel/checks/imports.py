@@ -28,6 +28,7 @@ from packaging.utils import canonicalize_name
 
 from monorel import api_usage
 from monorel.adapters import grimp_
+from monorel.checks import cache as check_cache
 from monorel.checks.context import CheckContext
 from monorel.checks.declared import suggested_range
 from monorel.checks.findings import Finding
@@ -52,6 +53,21 @@ def check(ctx: CheckContext) -> list[Finding]:
         if m.role != "tool" and (m.path / "tests").is_dir()
     }
     packages |= {name: m.path / "tests" for name, m in tests.items()}
+    # one graph of the whole workspace: its key is every module in it and who is who
+    key = ""
+    if ctx.cache.enabled:
+        modules = {
+            name: ctx.cache.file_digest(path)
+            if path.suffix == ".py"
+            else ctx.cache.directory_digest(ctx.ws.root, path)
+            for name, path in sorted(packages.items())
+        }
+        key = check_cache.digest(ctx.shape_key, modules)
+    return ctx.cached(NAME, key, lambda: _check(ctx, packages, tests))
+
+
+def _check(ctx: CheckContext, packages: dict[str, Path], tests: dict[str, Member]) -> list[Finding]:
+    ws = ctx.ws
     result = grimp_.direct_imports(packages)
     if isinstance(result, grimp_.UnparsableModule):
         return [

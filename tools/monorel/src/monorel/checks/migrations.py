@@ -23,6 +23,7 @@ from packaging.version import Version
 
 from monorel import migration_files
 from monorel.adapters import git
+from monorel.checks import cache as check_cache
 from monorel.checks.context import CheckContext
 from monorel.checks.declared import lower_bound, requirement_line, suggested_range
 from monorel.checks.django_apps import DjangoApp
@@ -65,6 +66,17 @@ class _Edge:
 
 
 def check(ctx: CheckContext) -> list[Finding]:
+    # ownership and cycles span apps: one key of every migration file, who is who, and
+    # the history that release points come from (HEAD, tags, a shallow clone's cut)
+    key = ""
+    history = ctx.history_key
+    if ctx.cache.enabled and history is not None:
+        paths = [path for app in ctx.apps for path in app.migration_files()]
+        key = check_cache.digest(ctx.shape_key, ctx.files_key(paths), history)
+    return ctx.cached(NAME, key, lambda: _check(ctx))
+
+
+def _check(ctx: CheckContext) -> list[Finding]:
     files = [_read(ctx, app, path) for app in ctx.apps for path in app.migration_files()]
     files = [f for f in files if f is not None]
     models, tables = _app_models(files)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monorel.adapters import django_
+from monorel.checks import cache as check_cache
 from monorel.checks.context import CheckContext
 from monorel.checks.findings import Finding
 from monorel.workspace import Member, Workspace
@@ -62,15 +63,7 @@ def check(ctx: CheckContext) -> list[Finding]:
         jobs.append(_Job(member, labels, own))
     if not jobs:
         return findings
-    results = django_.makemigrations_check(
-        [
-            django_.MakemigrationsJob(
-                job.member.django_settings or "", job.labels, _pythonpath(ctx, job.member)
-            )
-            for job in jobs
-        ],
-        cwd=ctx.ws.root,
-    )
+    results = _results(ctx, jobs)
     seen: set[tuple[str, str]] = set()
     # libraries first, so that the host's run does not repeat what they already reported
     for job, result in sorted(
@@ -80,8 +73,55 @@ def check(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
-def _pythonpath(ctx: CheckContext, member: Member) -> tuple[Path, ...]:
-    return import_path(ctx.ws, member)
+def _results(ctx: CheckContext, jobs: list[_Job]) -> list[django_.CommandResult]:
+    """Each job's makemigrations output: from the cache where its key is stored, the
+    others from Django (and stored). A job's key is everything its child reads: the
+    settings, the labels, the import path and every ``.py`` file under it, and the target
+    environment (interpreter and installed distributions, Django's version among them)."""
+    specs = [
+        django_.MakemigrationsJob(
+            job.member.django_settings or "", job.labels, import_path(ctx.ws, job.member)
+        )
+        for job in jobs
+    ]
+    keys = [_key(ctx, job, spec) for job, spec in zip(jobs, specs, strict=True)]
+    scopes = [f"{NAME}:{job.member.name}" for job in jobs]
+    results: list[django_.CommandResult | None] = [
+        _cached_result(ctx, scope, key) for scope, key in zip(scopes, keys, strict=True)
+    ]
+    todo = [i for i, result in enumerate(results) if result is None]
+    fresh = django_.makemigrations_check([specs[i] for i in todo], cwd=ctx.ws.root) if todo else []
+    for i, result in zip(todo, fresh, strict=True):
+        results[i] = result
+        ctx.cache.put(
+            scopes[i],
+            keys[i],
+            {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr},
+        )
+    return [r for r in results if r is not None]
+
+
+def _key(ctx: CheckContext, job: _Job, spec: django_.MakemigrationsJob) -> str:
+    if not ctx.cache.enabled:
+        return ""
+    return check_cache.digest(
+        ctx.base_key,
+        ctx.environment_key,
+        spec.settings,
+        spec.labels,
+        job.own,
+        [ctx.cache.directory_digest(ctx.ws.root, path) for path in spec.pythonpath],
+    )
+
+
+def _cached_result(ctx: CheckContext, scope: str, key: str) -> django_.CommandResult | None:
+    value = ctx.cache.get(scope, key) if key else None
+    if not isinstance(value, dict):
+        return None
+    code, out, err = value.get("returncode"), value.get("stdout"), value.get("stderr")
+    if isinstance(code, int) and isinstance(out, str) and isinstance(err, str):
+        return django_.CommandResult(code, out, err)
+    return None
 
 
 def import_path(ws: Workspace, member: Member) -> tuple[Path, ...]:

@@ -10,6 +10,10 @@ Rules (``monorel.checks``), each finding naming its rule id, file, line and fix:
   makemigrations  MR-MAKEMIGRATIONS  no missing migrations under each member's settings
   fragments       MR-FRAGMENT        changed members carry a valid towncrier fragment
 
+Results are cached per rule and member in ``<state-dir>/check-cache.json``, keyed by a
+digest of exactly what decides them (``checks.cache``): an unchanged member is not checked
+again, a changed input always is; ``--no-cache`` checks everything afresh.
+
 A finding is suppressed by ``# monorel: ignore[RULE] <reason>`` on its line
 (``checks.suppression``), and ``--baseline FILE`` records today's findings so that only new
 ones fail (``checks.baseline``). ``--format github`` prints workflow annotations.
@@ -28,6 +32,7 @@ from types import ModuleType
 
 from monorel.annotations import annotation
 from monorel.checks import RULES, baseline, suppression
+from monorel.checks import cache as check_cache
 from monorel.checks.context import CheckContext
 from monorel.checks.findings import Finding, sort_key
 from monorel.errors import EXIT_FINDINGS, EXIT_OK, UsageError
@@ -50,6 +55,12 @@ suppress one finding in the code, on its line or alone on the line above, with a
 --baseline FILE writes today's findings to FILE when it does not exist (exit 0), then
 fails only on findings it does not record; moved lines still match. --update-baseline
 rewrites it.
+
+results are cached per rule and member in <state-dir>/check-cache.json, keyed by a
+digest of what decides them (sources, migrations, settings, dependencies' public modules
+and models, configuration, monorel and the environment's Django): unchanged members are
+not checked again; --no-cache checks everything. A damaged cache is discarded with a
+warning on stderr.
 
 exit status: 0 clean, 1 findings, 2 usage or configuration error, 3 a tool failed
 """
@@ -87,6 +98,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "instead of reading pyproject.toml",
     )
     parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="check everything afresh: neither read nor write the check cache "
+        "(<state-dir>/check-cache.json)",
+    )
+    parser.add_argument(
         "--format",
         choices=("text", "json", "github"),
         default="text",
@@ -120,10 +137,13 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
         raise UsageError("--update-baseline needs --baseline FILE", fix="pass --baseline FILE")
     ws.require_public_modules()  # the boundary stands on them: never check without them
     rules = _select(args.rule, args.skip)
-    ctx = CheckContext(ws, since=args.since, build=args.build)
+    cache = check_cache.disabled() if args.no_cache else check_cache.load(ws)
+    ctx = CheckContext(ws, since=args.since, build=args.build, cache=cache)
     found: list[Finding] = []
     for rule in rules:
         found += rule.check(ctx)
+    # a partial run (--rule, --skip) keeps the other rules' entries for the next full one
+    cache.save(keep_unused=len(rules) < len(RULES))
     outcome = _outcome(args, ws, found)
     status = EXIT_FINDINGS if outcome.findings else EXIT_OK
     if args.format == "json":
