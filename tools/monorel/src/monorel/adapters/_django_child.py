@@ -56,10 +56,48 @@ def _preload(kinds):
             import django.db.backends.postgresql.base  # noqa: F401
 
 
+class _TopLevelIndex:
+    """Finds top-level modules in the job's directories without asking each of them.
+
+    The host's job has every member's directories on ``sys.path`` (two per member), and
+    each top-level import asked every one of them in turn (a stat each): O(members) per
+    import, most of the host job's time at 200 members. This finder, first on
+    ``sys.meta_path``, lists each directory once and hands the standard ``PathFinder``
+    only the directories whose listing names the module, then the rest of ``sys.path``
+    in order: the same directories in the same order that can hold it, so the same file
+    is found. Where ``sys.path`` no longer starts with the job's directories (settings
+    that edit it), it steps aside.
+    """
+
+    def __init__(self, paths):
+        self.paths = list(paths)
+        self.holders = {}  # top-level name -> the job directories whose listing has it
+        for path in self.paths:
+            try:
+                names = os.listdir(path)
+            except OSError:
+                continue
+            for name in names:
+                self.holders.setdefault(name.split(".", 1)[0], []).append(path)
+
+    def find_spec(self, fullname, path=None, target=None):
+        count = len(self.paths)
+        if path is not None or "." in fullname or sys.path[:count] != self.paths:
+            return None
+        from importlib.machinery import PathFinder
+
+        candidates = self.holders.get(fullname, []) + sys.path[count:]
+        return PathFinder.find_spec(fullname, candidates, target)
+
+    def invalidate_caches(self):
+        pass
+
+
 def _makemigrations(job):
     # Where PYTHONPATH would put them; set per job (in its own process), as each job needs
     # only its member's directories and every import searches every entry.
     sys.path[0:0] = job.get("pythonpath", [])
+    sys.meta_path.insert(0, _TopLevelIndex(job.get("pythonpath", [])))
     os.environ["DJANGO_SETTINGS_MODULE"] = job["settings"]
     from django.conf import settings
 
