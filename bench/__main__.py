@@ -34,7 +34,17 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="small sizes: a smoke run (CI), not a measurement"
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results here")
+    parser.add_argument(
+        "--size",
+        type=int,
+        action="append",
+        metavar="N",
+        help="check: generated workspace sizes instead of the default ones (repeatable; "
+        "--size 1000 is the opt-in 1,000-package run)",
+    )
     args = parser.parse_args(argv)
+    if args.size and "check" not in args.names:
+        parser.error("--size applies to the check benchmark: name it (python -m bench check)")
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)} (choose from {BENCHMARKS})")
@@ -52,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n-- {name}: {module.SUMMARY}", flush=True)
         started = time.perf_counter()
         try:
-            report = module.run(quick=args.quick)
+            if name == "check" and args.size:
+                report = module.run(quick=args.quick, sizes=args.size)
+            else:
+                report = module.run(quick=args.quick)
         except Exception as exc:  # noqa: BLE001 - reported, then the next one runs
             seconds = time.perf_counter() - started
             failed.append(name)

@@ -67,11 +67,12 @@ def generate(root: Path, count: int) -> list[Package]:
     packages = plan(count)
     root.mkdir(parents=True)
     _write(root / "pyproject.toml", _ROOT_PYPROJECT)
-    _write(root / ".gitignore", ".monorel/\n__pycache__/\n*.pyc\n")
+    _write(root / ".gitignore", ".monorel/\n.tach/\n__pycache__/\n*.pyc\n")
     for package in packages:
         _package(root, package, packages)
     _host(root, packages)
     _write(root / ".importlinter", import_linter_config(packages))
+    _write(root / "tach.toml", tach_config(packages))
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
     subprocess.run([*git, "init", "-q", "-b", "main", str(root)], check=True)
     subprocess.run([*git, "add", "-A"], cwd=root, check=True)
@@ -121,6 +122,32 @@ def import_linter_config(packages: list[Package]) -> str:
             *(f"    {f}" for f in forbidden),
             "allow_indirect_imports = True",
         ]
+    return "\n".join(lines) + "\n"
+
+
+def tach_config(packages: list[Package]) -> str:
+    """tach's ``tach.toml`` equivalent to MR-IMPORT on this tree: one module per member,
+    depending on exactly its declared packages (the host on all), each exposing only its
+    ``api`` as the interface. Tests are not modules (as for lint-imports)."""
+    roots = [f"packages/{p.dist}/src" for p in packages] + ["apps/host/src"]
+    lines = [
+        "exclude = []",
+        "source_roots = [",
+        *(f'    "{root}",' for root in roots),
+        "]",
+        "exact = false",
+        "forbid_circular_dependencies = false",
+    ]
+    by_index = {p.index: p for p in packages}
+    members = [(p.module, [by_index[d].module for d in p.deps]) for p in packages]
+    members.append(("host", [p.module for p in packages]))
+    for module, deps in members:
+        lines += ["", "[[modules]]", f'path = "{module}"', "depends_on = ["]
+        lines += [f'    "{dep}",' for dep in deps]
+        lines.append("]")
+    lines += ["", "[[interfaces]]", 'expose = ["api.*"]', "from = ["]
+    lines += [f'    "{p.module}",' for p in packages]
+    lines.append("]")
     return "\n".join(lines) + "\n"
 
 

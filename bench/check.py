@@ -1,18 +1,25 @@
 """check: `monorel check` on this repo and on generated workspaces of 10, 50 and 200 packages.
 
-For each tree: the CLI's wall time (its own process, as CI runs it), then the same rules
-in this process, each timed (they share one parsed-source cache, so a rule's time is
-what it added), and plain ``lint-imports`` with contracts equivalent to MR-IMPORT
-(``bench._generate.import_linter_config``), without its cache as monorel has none.
-Growth is judged by the cost per added package between the sizes.
-``--quick``: this repo and 10 packages.
+For each tree: the CLI's wall time (its own process, as CI runs it) cold (no cache), then
+warm (the cache of the cold run, nothing changed), then warm with one member's models
+changed (a field without its migration: the run must report exactly that, and print what a
+``--no-cache`` run of the same tree prints); the same rules in this process, each timed
+without the cache (they share one parsed-source cache, so a rule's time is what it added);
+plain ``lint-imports`` with contracts equivalent to MR-IMPORT
+(``bench._generate.import_linter_config``), without its cache as a cold monorel has none;
+and ``tach check`` with equivalent modules and interfaces (``bench._generate.tach_config``),
+without its cache too. Growth is judged by the cost per added package between the sizes.
+``--quick``: this repo and 10 packages. ``--size 1000`` (repeatable): those sizes instead
+of 10/50/200 (1,000 packages take minutes: opt-in).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from bench import _generate
@@ -20,28 +27,41 @@ from bench._harness import ROOT, BenchError, Report, Target, script, workdir
 from bench._harness import run as run_command
 
 NAME = "check"
-SUMMARY = "monorel check on this repo and on 10/50/200 generated packages, vs lint-imports"
+SUMMARY = "monorel check (cold, warm, one change) on generated packages, vs lint-imports and tach"
 SIZES = (10, 50, 200)
 QUICK_SIZES = (10,)
 TARGET_200_SECONDS = 10.0
+WARM_CHANGED_RATIO = 0.20  # warm run with one member's models changed / cold run, 200 packages
+TARGET_1000_COLD_SECONDS = 30.0
+TARGET_1000_WARM_SECONDS = 3.0
+PER_RULE_UP_TO = 200  # the in-process per-rule timing is one more cold run: not at 1,000
 
 
-def run(quick: bool) -> Report:
+def run(quick: bool, sizes: Sequence[int] | None = None) -> Report:
     report = Report(
         NAME, quick, columns=["tree", "packages", "modules", "tool", "seconds", "findings"]
     )
-    sizes = QUICK_SIZES if quick else SIZES
-    if quick:
+    chosen = tuple(sizes) if sizes else (QUICK_SIZES if quick else SIZES)
+    if quick and not sizes:
         report.skipped.append(f"--quick: sizes {', '.join(map(str, SIZES[1:]))} (full mode only)")
+    if 1000 not in chosen:
+        report.skipped.append("size 1000 (opt-in: python -m bench check --size 1000)")
     # this repo, as it is checked out (its findings are whatever the tree has right now)
     _measure(report, "this repo", ROOT, packages=None, clean=False)
     walls: dict[int, float] = {}
+    warm: dict[int, tuple[float, float]] = {}
+    others: dict[int, dict[str, float]] = {}
     with workdir("check") as tmp:
-        for size in sizes:
+        for size in chosen:
             root = tmp / f"ws-{size}"
             _generate.generate(root, size)
-            walls[size] = _measure(report, f"generated {size}", root, packages=size, clean=True)
-            _lint_imports(report, f"generated {size}", root, size)
+            tree = f"generated {size}"
+            walls[size], cold = _measure(report, tree, root, packages=size, clean=True)
+            warm[size] = _warm(report, tree, root, size, cold)
+            others[size] = {
+                "lint-imports": _lint_imports(report, tree, root, size),
+                "tach": _tach(report, tree, root, size),
+            }
     for size, seconds in walls.items():
         report.metrics[f"monorel_check_{size}_seconds"] = round(seconds, 3)
         report.metrics[f"monorel_check_{size}_ms_per_package"] = round(1000 * seconds / size, 1)
@@ -57,29 +77,53 @@ def run(quick: bool) -> Report:
             f"cost per added package: {first} ms ({ordered[0]}->{ordered[1]}), "
             f"{last} ms ({ordered[-2]}->{ordered[-1]}); a ratio near 1 is linear growth"
         )
-    if 200 in walls:
-        report.targets.append(
-            Target("monorel check, 200 packages", walls[200], TARGET_200_SECONDS, "s")
+    for size, (unchanged, changed) in warm.items():
+        ratio = changed / walls[size] if walls[size] else 0.0
+        report.metrics[f"monorel_check_{size}_warm_ratio"] = round(ratio, 3)
+        report.notes.append(
+            f"{size} packages: cold {walls[size]:.2f} s, warm {unchanged:.2f} s, warm with one "
+            f"member's models changed {changed:.2f} s ({100 * ratio:.0f} % of cold); "
+            f"lint-imports {others[size]['lint-imports']:.2f} s, tach {others[size]['tach']:.2f} s"
         )
+    if 200 in walls:
+        report.targets += [
+            Target("monorel check, 200 packages", walls[200], TARGET_200_SECONDS, "s"),
+            Target(
+                "warm, one member's models changed / cold, 200 packages",
+                warm[200][1] / walls[200],
+                WARM_CHANGED_RATIO,
+                "x",
+            ),
+            Target(
+                "cold monorel check / lint-imports, 200 packages",
+                walls[200] / others[200]["lint-imports"],
+                1.0,
+                "x",
+            ),
+        ]
+    if 1000 in walls:
+        report.targets += [
+            Target(
+                "cold monorel check, 1,000 packages", walls[1000], TARGET_1000_COLD_SECONDS, "s"
+            ),
+            Target(
+                "warm, one change, 1,000 packages", warm[1000][1], TARGET_1000_WARM_SECONDS, "s"
+            ),
+        ]
     return report
 
 
-def _measure(report: Report, tree: str, root: Path, *, packages: int | None, clean: bool) -> float:
+def _measure(
+    report: Report, tree: str, root: Path, *, packages: int | None, clean: bool
+) -> tuple[float, str]:
     from monorel import workspace
 
     ws = workspace.load(root)
     count = len([m for m in ws.members.values() if m.role == "library"])
     modules = sum(len(list(m.package_dir.rglob("*.py"))) for m in ws.members.values())
-    seconds, proc = run_command(
-        [script("monorel"), "--root", root, "check", "--format", "json"],
-        cwd=root,
-        check=False,
-        drop_env=("DJANGO_SETTINGS_MODULE",),
-    )
-    if proc.returncode not in (0, 1):
-        raise BenchError(
-            f"monorel check on {tree} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
-        )
+    # cold: a generated tree has no cache yet (this run writes it); this repo's own cache
+    # is neither used nor touched
+    seconds, proc = _check(tree, root, *(["--no-cache"] if packages is None else []))
     findings = json.loads(proc.stdout)["summary"]["total"]
     if clean and findings:
         raise BenchError(
@@ -92,6 +136,9 @@ def _measure(report: Report, tree: str, root: Path, *, packages: int | None, cle
     )
     key = "repo" if packages is None else str(packages)
     report.metrics[f"monorel_check_{key}_cli_seconds"] = round(seconds, 3)
+    if packages is not None and packages > PER_RULE_UP_TO:
+        report.skipped.append(f"per-rule timing at {packages} packages (one more cold run)")
+        return seconds, proc.stdout
     for rule, rule_seconds, rule_findings in _per_rule(ws):
         report.rows.append(
             {
@@ -102,7 +149,61 @@ def _measure(report: Report, tree: str, root: Path, *, packages: int | None, cle
             }
         )
         report.metrics[f"rule_{rule}_{key}_seconds"] = round(rule_seconds, 3)
-    return seconds
+    return seconds, proc.stdout
+
+
+def _check(tree: str, root: Path, *extra: str):
+    seconds, proc = run_command(
+        [script("monorel"), "--root", root, "check", "--format", "json", *extra],
+        cwd=root,
+        check=False,
+        drop_env=("DJANGO_SETTINGS_MODULE",),
+    )
+    if proc.returncode not in (0, 1):
+        raise BenchError(
+            f"monorel check on {tree} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
+        )
+    return seconds, proc
+
+
+def _warm(report: Report, tree: str, root: Path, size: int, cold: str) -> tuple[float, float]:
+    """Warm runs on the cold run's cache: unchanged, then one member's models changed.
+    Both must print what a run without the cache prints (the changed one is compared
+    with a ``--no-cache`` run of the same tree; the cache is left as it was)."""
+    unchanged, same = _check(tree, root)
+    if same.stdout != cold:
+        raise BenchError(f"a warm run on {tree} printed other findings than a cold one")
+    package = _generate.plan(size)[size // 2]
+    models = root / "packages" / package.dist / "src" / package.module / "models.py"
+    original = models.read_text(encoding="utf-8")
+    models.write_text(original + "    bench_extra = models.IntegerField(default=0)\n")
+    try:
+        changed, warm = _check(tree, root)
+        _, fresh = _check(tree, root, "--no-cache")
+    finally:
+        models.write_text(original, encoding="utf-8")
+    rules = sorted(f["rule"] for f in json.loads(warm.stdout)["findings"])
+    if warm.stdout != fresh.stdout or rules != ["MR-FRAGMENT", "MR-MAKEMIGRATIONS"]:
+        raise BenchError(
+            f"a warm run on {tree} after changing {package.dist}'s models reported {rules}, "
+            "not its missing migration (and its missing fragment) as a run without the cache "
+            f"does:\n{warm.stdout[-3000:]}"
+        )
+    base = {"tree": tree, "packages": size, "modules": "", "findings": 0}
+    report.rows.append(
+        {**base, "tool": "monorel check, warm (nothing changed)", "seconds": unchanged}
+    )
+    report.rows.append(
+        {
+            **base,
+            "tool": f"monorel check, warm ({package.dist} models changed)",
+            "seconds": changed,
+            "findings": len(rules),
+        }
+    )
+    report.metrics[f"monorel_check_{size}_warm_seconds"] = round(unchanged, 3)
+    report.metrics[f"monorel_check_{size}_warm_changed_seconds"] = round(changed, 3)
+    return unchanged, changed
 
 
 def _per_rule(ws) -> list[tuple[str, float, int]]:
@@ -123,7 +224,7 @@ def _per_rule(ws) -> list[tuple[str, float, int]]:
             os.environ["DJANGO_SETTINGS_MODULE"] = saved
 
 
-def _lint_imports(report: Report, tree: str, root: Path, size: int) -> None:
+def _lint_imports(report: Report, tree: str, root: Path, size: int) -> float:
     packages = _generate.plan(size)
     pythonpath = os.pathsep.join(str(p) for p in _generate.source_dirs(root, packages))
     seconds, proc = run_command(
@@ -153,3 +254,39 @@ def _lint_imports(report: Report, tree: str, root: Path, size: int) -> None:
     report.metrics[f"lint_imports_{size}_seconds"] = round(seconds, 3)
     if kept:
         report.metrics[f"lint_imports_{size}_contracts"] = kept
+    return seconds
+
+
+def _tach(report: Report, tree: str, root: Path, size: int) -> float:
+    """``tach check`` (no cache) on a copy of the tree without the members' pyproject.toml:
+    next to one, tach takes each source root for a distribution of its own and leaves
+    imports between them to ``check-external``, checking no module boundary at all."""
+    try:
+        tach = script("tach")
+    except BenchError:
+        report.skipped.append(
+            "tach: not installed (uv sync --all-packages installs the bench group)"
+        )
+        return float("nan")
+    copy = root.parent / f"{root.name}-tach"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".git", ".monorel"))
+    for pyproject in copy.glob("*/*/pyproject.toml"):
+        pyproject.unlink()
+    try:
+        seconds, proc = run_command([tach, "check"], cwd=copy, check=False)
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+    if proc.returncode != 0:
+        raise BenchError(f"tach check on {tree} failed or found violations:\n{proc.stdout[-3000:]}")
+    report.rows.append(
+        {
+            "tree": tree,
+            "packages": size,
+            "modules": "",
+            "tool": f"tach check, {size + 1} modules, interfaces api (no cache)",
+            "seconds": seconds,
+            "findings": 0,
+        }
+    )
+    report.metrics[f"tach_{size}_seconds"] = round(seconds, 3)
+    return seconds
