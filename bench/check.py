@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -152,7 +153,7 @@ def _measure(
     return seconds, proc.stdout
 
 
-def _check(tree: str, root: Path, *extra: str):
+def _check(tree: str, root: Path, *extra: str) -> tuple[float, subprocess.CompletedProcess[str]]:
     seconds, proc = run_command(
         [script("monorel"), "--root", root, "check", "--format", "json", *extra],
         cwd=root,
