@@ -37,6 +37,9 @@ EXPECTED_METRICS = {
         "monorel_check_repo_cli_seconds",
         "monorel_check_10_seconds",
         "lint_imports_10_seconds",
+        "monorel_check_10_warm_seconds",
+        "monorel_check_10_warm_changed_seconds",
+        "tach_10_seconds",
     },
     "backfill": {
         "rows",
