@@ -18,7 +18,7 @@ from pathlib import Path
 
 from monorel import sources
 
-__all__ = ["ALL_NAME", "Unreadable", "static_exports"]
+__all__ = ["ALL_NAME", "Unreadable", "exports_of", "static_exports"]
 
 ALL_NAME = "__all__"
 _NAME = ALL_NAME
@@ -28,18 +28,23 @@ class Unreadable(ValueError):
     """``__all__`` is bound or changed in a way that cannot be evaluated statically."""
 
     def __init__(self, line: int, what: str) -> None:
-        super().__init__(f"line {line}: {what}")
+        super().__init__(f"{what} at line {line}")  # "__all__ is computed at line 3"
         self.line = line
 
 
 def static_exports(path: Path) -> frozenset[str] | None:
-    """The names ``__all__`` of the module at ``path`` lists; None when it has none.
+    """``exports_of`` the module at ``path``; ``SyntaxError`` when it does not parse."""
+    return exports_of(sources.parse(path))
+
+
+def exports_of(tree: ast.Module) -> frozenset[str] | None:
+    """The names ``__all__`` of a parsed module lists; None when it has none.
 
     Raises ``Unreadable`` (with the line) when a statement binds or changes ``__all__``
-    in a way this reader does not evaluate, and ``SyntaxError`` when the file does not parse.
+    in a way this reader does not evaluate.
     """
     names: list[str] | None = None
-    for node in sources.parse(path).body:
+    for node in tree.body:
         if _binds_all(node):
             value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
             names = _literal(value, node)
@@ -51,14 +56,14 @@ def static_exports(path: Path) -> frozenset[str] | None:
             assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
             call = node.value
             if names is None or len(call.args) != 1 or call.keywords:
-                raise Unreadable(node.lineno, "__all__ is changed in a way not read statically")
+                raise Unreadable(node.lineno, "__all__ is changed")
             method = call.func.attr  # type: ignore[attr-defined]  # _mutates_all checked it
             if method == "append":
                 names = names + _strings([call.args[0]], node)
             elif method == "extend":
                 names = names + _literal(call.args[0], node)
             else:
-                raise Unreadable(node.lineno, f"__all__.{method}() is not read statically")
+                raise Unreadable(node.lineno, f"__all__ is changed by .{method}()")
         elif _touches_all(node):
             raise Unreadable(getattr(node, "lineno", 0), "__all__ is bound inside a statement")
     return None if names is None else frozenset(names)
@@ -112,13 +117,13 @@ def _literal(value: ast.expr | None, node: ast.stmt) -> list[str]:
         return _strings(value.elts, node)
     if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
         return _literal(value.left, node) + _literal(value.right, node)
-    raise Unreadable(node.lineno, "__all__ is not a literal list of strings")
+    raise Unreadable(node.lineno, "__all__ is computed")
 
 
 def _strings(elements: list[ast.expr], node: ast.stmt) -> list[str]:
     names = []
     for element in elements:
         if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
-            raise Unreadable(node.lineno, "__all__ holds something other than string literals")
+            raise Unreadable(node.lineno, "__all__ is computed (not only string literals)")
         names.append(element.value)
     return names

@@ -149,7 +149,7 @@ def _parse_or_raise(root: Path, module: str, where: str) -> None:
         except exports.Unreadable as exc:
             # griffe would take every public-looking name for the API: a guess, not a verdict
             raise SourceParseError(
-                f"public module {module} {where}: {path.name} {exc}: its API cannot be told",
+                f"public module {module} {where}: {path.name}: {exc}: its API cannot be told",
                 fix="write __all__ as a literal list of strings (or drop it and use _private "
                 "names for what is not public)",
             ) from exc
