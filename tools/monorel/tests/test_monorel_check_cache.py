@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from monorel_check_support import run_check
 
 CACHE = ".monorel/check-cache.json"
@@ -81,6 +82,8 @@ def test_a_warm_run_reads_the_stored_result_and_no_cache_does_not(ws: Path) -> N
         "returncode": 1,
         "stdout": "Migrations for 'people_app':\n  x.py\n    + Add field stored to person\n",
         "stderr": "",
+        "outside": {},
+        "listings": {},
     }
     (ws / CACHE).write_text(json.dumps(data))
     # when
@@ -132,3 +135,30 @@ def test_an_entry_of_the_wrong_shape_is_checked_again(ws: Path) -> None:
     assert (run.code, run.stdout) == (cold.code, cold.stdout)
     assert _entries(ws)["imports"]["value"] == []
     assert _entries(ws)["makemigrations:shop"]["value"]["returncode"] == 0
+
+
+def test_a_file_imported_from_outside_the_import_path_is_part_of_the_key(
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given people's settings taking INSTALLED_APPS from a module on PYTHONPATH, outside
+    # every member (as a shared settings module of an editable install would be)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    conf = shared / "monorel_shared_conf.py"
+    conf.write_text('INSTALLED_APPS = ["django.contrib.contenttypes", "people_app"]\n')
+    monkeypatch.setenv("PYTHONPATH", str(shared))
+    settings = ws / "packages/people-app/tests/people_app_test_settings.py"
+    settings.write_text(settings.read_text() + "from monorel_shared_conf import *  # noqa\n")
+    assert run_check(ws, "--rule", "makemigrations").findings == []
+    # when only the shared module changes: it no longer installs people's app
+    conf.write_text('INSTALLED_APPS = ["django.contrib.contenttypes"]\n')
+    run = run_check(ws, "--rule", "makemigrations")
+    # then the warm run sees it, as a run without the cache does
+    assert [(f["path"], f["message"]) for f in run.findings] == [
+        (
+            "packages/people-app/pyproject.toml",
+            "app 'people_app' of people-app is not installed by its settings "
+            "people_app_test_settings, so its migrations cannot be checked",
+        )
+    ]
+    assert run.stdout == run_check(ws, "--rule", "makemigrations", "--no-cache").stdout

@@ -153,6 +153,16 @@ def _captured(job):
         err.write(traceback.format_exc())
         code = 1
     captured = {"returncode": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+    if not describe:
+        # every source file the job imported (its settings' imports from anywhere
+        # included): what a cache of the result must be keyed by
+        captured["imported"] = sorted(
+            {
+                m.__file__
+                for m in list(sys.modules.values())
+                if isinstance(getattr(m, "__file__", None), str) and m.__file__.endswith(".py")
+            }
+        )
     if describe:
         captured["result"] = result
     return captured

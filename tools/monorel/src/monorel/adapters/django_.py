@@ -45,6 +45,8 @@ class CommandResult:
     returncode: int
     stdout: str
     stderr: str
+    # makemigrations: every .py file the job's process had imported at its end
+    imported: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def makemigrations_check(
     ]
     fix = "run `python -m django makemigrations --check --dry-run` under the member's settings"
     return [
-        CommandResult(r["returncode"], r["stdout"], r["stderr"])
+        CommandResult(r["returncode"], r["stdout"], r["stderr"], tuple(r.get("imported", ())))
         for r in _in_children(payloads, cwd, python, timeout, "makemigrations --check", fix)
     ]
 

@@ -100,6 +100,15 @@ class CheckCache:
                 self._files[path] = "-"
         return self._files[path]
 
+    def listing_digest(self, directory: Path) -> str:
+        """sha256 of the names in ``directory`` (``-`` when it cannot be listed): a new
+        module that would shadow an imported one changes it."""
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            return "-"
+        return hashlib.sha256("\0".join(names).encode()).hexdigest()
+
     def tree_digest(self, root: Path, paths: Iterable[Path]) -> str:
         """One digest of many files: each one's path (relative to ``root``) and content."""
         h = hashlib.sha256()

@@ -12,7 +12,9 @@ that imported Django once); no database is touched.
 
 from __future__ import annotations
 
+import os
 import re
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,12 +95,36 @@ def _results(ctx: CheckContext, jobs: list[_Job]) -> list[django_.CommandResult]
     fresh = django_.makemigrations_check([specs[i] for i in todo], cwd=ctx.ws.root) if todo else []
     for i, result in zip(todo, fresh, strict=True):
         results[i] = result
+        outside = _outside(specs[i], result.imported)
         ctx.cache.put(
             scopes[i],
             keys[i],
-            {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr},
+            {
+                "returncode": result.returncode,
+                "stdout": result.stdout,
+                "stderr": result.stderr,
+                "outside": {path: ctx.cache.file_digest(Path(path)) for path in outside},
+                "listings": {
+                    folder: ctx.cache.listing_digest(Path(folder))
+                    for folder in sorted({str(Path(path).parent) for path in outside})
+                },
+            },
         )
     return [r for r in results if r is not None]
+
+
+def _outside(spec: django_.MakemigrationsJob, imported: tuple[str, ...]) -> list[str]:
+    """What the job imported from outside its import path (a settings module shared
+    through an editable install or PYTHONPATH, say), the standard library and installed
+    distributions aside (the environment's key covers those)."""
+    inside = [str(path) + os.sep for path in spec.pythonpath]
+    skip = [sysconfig.get_paths()["stdlib"] + os.sep]
+    return [
+        path
+        for path in imported
+        if not any(path.startswith(prefix) for prefix in inside + skip)
+        and not {"site-packages", "dist-packages"} & set(Path(path).parts)
+    ]
 
 
 def _key(ctx: CheckContext, job: _Job, spec: django_.MakemigrationsJob) -> str:
@@ -115,13 +141,27 @@ def _key(ctx: CheckContext, job: _Job, spec: django_.MakemigrationsJob) -> str:
 
 
 def _cached_result(ctx: CheckContext, scope: str, key: str) -> django_.CommandResult | None:
+    """The stored result, if its key matches and every file it imported from outside its
+    import path (and the listing of that file's directory) is as it was."""
     value = ctx.cache.get(scope, key) if key else None
     if not isinstance(value, dict):
         return None
     code, out, err = value.get("returncode"), value.get("stdout"), value.get("stderr")
-    if isinstance(code, int) and isinstance(out, str) and isinstance(err, str):
-        return django_.CommandResult(code, out, err)
-    return None
+    outside, listings = value.get("outside"), value.get("listings")
+    if not (
+        isinstance(code, int)
+        and isinstance(out, str)
+        and isinstance(err, str)
+        and isinstance(outside, dict)
+        and isinstance(listings, dict)
+    ):
+        return None
+    unchanged = all(
+        ctx.cache.file_digest(Path(path)) == digest for path, digest in outside.items()
+    ) and all(
+        ctx.cache.listing_digest(Path(folder)) == digest for folder, digest in listings.items()
+    )
+    return django_.CommandResult(code, out, err) if unchanged else None
 
 
 def import_path(ws: Workspace, member: Member) -> tuple[Path, ...]:
