@@ -200,12 +200,12 @@ def tool_digest() -> str:
 
 def environment_digest(root: Path) -> str:
     """The target environment as Django runs in it: interpreter, Python, and every
-    installed distribution with its version (Django's among them). ``-`` when it cannot
-    be told, which never equals a stored key of a run that could."""
+    installed distribution with its version (Django's among them). Empty when it cannot
+    be told: keys made from it are empty, so nothing is read or stored."""
     try:
         interpreter = Path(target_env.python(root, needs_django=True))
     except MonorelError:
-        return "-"
+        return ""
     env = interpreter.parent.parent
     sites = sorted(env.glob("lib/python*/site-packages")) + sorted(env.glob("Lib/site-packages"))
     if sites:

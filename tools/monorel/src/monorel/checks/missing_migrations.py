@@ -128,7 +128,7 @@ def _outside(spec: django_.MakemigrationsJob, imported: tuple[str, ...]) -> list
 
 
 def _key(ctx: CheckContext, job: _Job, spec: django_.MakemigrationsJob) -> str:
-    if not ctx.cache.enabled:
+    if not ctx.cache.enabled or not ctx.environment_key:
         return ""
     return check_cache.digest(
         ctx.base_key,
