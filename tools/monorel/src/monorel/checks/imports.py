@@ -30,7 +30,7 @@ from monorel import api_usage
 from monorel.adapters import grimp_
 from monorel.checks.context import CheckContext
 from monorel.checks.declared import suggested_range
-from monorel.checks.findings import Finding
+from monorel.checks.findings import Finding, Where
 from monorel.workspace import Member
 
 RULE = "MR-IMPORT"
@@ -169,7 +169,7 @@ def _violation(
     file: Path,
     declared: set[str],
 ) -> Finding | None:
-    where = dict(path=ctx.rel(file), line=imp.line, rule=RULE, target=target.name)
+    where = Where(path=ctx.rel(file), line=imp.line, rule=RULE, target=target.name)
     who = ctx.rel(file) if imp.importer.startswith(_TESTS) else imp.importer
     if importer.role == "library" and target.role == "host":
         return Finding(
