@@ -169,7 +169,7 @@ def _relname(relation: ast.RangeVar | None) -> str | None:
 def _type(node: ast.TypeName | None) -> ColumnType | None:
     if node is None:
         return None
-    names = [n.sval for n in node.names or () if isinstance(n, ast.String) and n.sval]
+    names = [n.sval for n in node.names or () if isinstance(n, ast.String) and n.sval is not None]
     modifiers = tuple(
         m.val.ival
         for m in (node.typmods or ())
@@ -261,7 +261,9 @@ def _volatile(expr: ast.Node | tuple[Any, ...] | None) -> bool:
     if isinstance(expr, ast.TypeCast):
         return _volatile(expr.arg)
     if isinstance(expr, ast.FuncCall):
-        name = [n.sval for n in expr.funcname or () if isinstance(n, ast.String) and n.sval][-1]
+        name = [
+            n.sval for n in expr.funcname or () if isinstance(n, ast.String) and n.sval is not None
+        ][-1]
         name = name.lower()
         if name not in _NON_VOLATILE_FUNCTIONS:
             return True
@@ -408,7 +410,11 @@ def _null_tested(where: ast.Node | None) -> set[str]:
     """Columns ``c`` with ``c IS NULL`` in ``where`` (alone or ANDed with other tests)."""
     if isinstance(where, ast.NullTest):
         if _enum_name(where.nulltesttype) == "IS_NULL" and isinstance(where.arg, ast.ColumnRef):
-            names = [f.sval for f in where.arg.fields or () if isinstance(f, ast.String) and f.sval]
+            names = [
+                f.sval
+                for f in where.arg.fields or ()
+                if isinstance(f, ast.String) and f.sval is not None
+            ]
             return {names[-1]} if names else set()
         return set()
     if isinstance(where, ast.BoolExpr) and _enum_name(where.boolop) == "AND_EXPR":
