@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from host.models import InboundEvent, OutboundWebhook
 
@@ -11,10 +13,10 @@ class InboundEventAdmin(admin.ModelAdmin):
     # events are evidence of what a sender told us: read-only
     readonly_fields = ["event_id", "event_type", "payload", "signed_at", "received_at"]
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -35,8 +37,8 @@ class OutboundWebhookAdmin(admin.ModelAdmin):
         "delivered_at",
     ]
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

@@ -14,6 +14,9 @@ Deploy checks (``manage.py check --deploy``) refuse the dev-only secrets: the de
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
@@ -23,7 +26,7 @@ _LIMITS = ("HOST_API_MAX_BODY_BYTES", "HOST_API_MAX_DEPTH")
 
 
 @register()
-def limits(app_configs, **kwargs) -> list[Error]:
+def limits(app_configs: Sequence[AppConfig] | None, **kwargs: object) -> list[Error]:
     errors = []
     for name in _LIMITS:
         value = getattr(settings, name, None)
@@ -50,7 +53,9 @@ def limits(app_configs, **kwargs) -> list[Error]:
 
 
 @register(Tags.security, deploy=True)
-def dev_secrets_in_deployment(app_configs, **kwargs) -> list[Error]:
+def dev_secrets_in_deployment(
+    app_configs: Sequence[AppConfig] | None, **kwargs: object
+) -> list[Error]:
     errors = []
     tokens = list(settings.HOST_API_TOKENS)
     if not tokens or DEV_API_TOKEN in tokens:

@@ -44,7 +44,8 @@ def deliver_due(receiver: Receiver, *, now: dt.datetime | None = None) -> Delive
     due = OutboundWebhook.objects.filter(
         status=OutboundWebhook.Status.PENDING, next_attempt_at__lte=now
     )
-    counts = {status: 0 for status in OutboundWebhook.Status}  # by the status each ends in
+    # by the status each ends in (the row's status is the choice's str value)
+    counts: dict[str, int] = {status: 0 for status in OutboundWebhook.Status}
     for webhook_id in list(due.order_by("id").values_list("id", flat=True)):
         with transaction.atomic():
             webhook = (

@@ -14,8 +14,9 @@ from accounts_app.api import get_account, open_account
 from billing_app.api import InvoiceLineData, InvoiceService
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from ninja import Header as HeaderParam
-from ninja import P, Path, Router, Schema, Status
+
+# the -Ex forms are ninja's spelling of Path[...]/Header[...] with P(...) that mypy accepts
+from ninja import HeaderEx, P, PathEx, Router, Schema, Status
 
 from host.auth import Signed, SignedBody
 from host.http import error_response
@@ -39,9 +40,9 @@ router = Router()
 # the header that marks an idempotent replay (the answer of the first payment, sent again)
 REPLAYED = "Idempotent-Replayed"
 
-AccountId = Path[int, P(ge=1, le=MAX_INT, description="the account's id")]
-InvoiceId = Path[int, P(ge=1, le=MAX_INT, description="the invoice's id")]
-IdempotencyKey = HeaderParam[
+AccountId = PathEx[int, P(ge=1, le=MAX_INT, description="the account's id")]
+InvoiceId = PathEx[int, P(ge=1, le=MAX_INT, description="the invoice's id")]
+IdempotencyKey = HeaderEx[
     str,
     P(
         alias="Idempotency-Key",

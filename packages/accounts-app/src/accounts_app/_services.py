@@ -11,8 +11,9 @@ from accounts_app._refs import AccountRef, account_ref
 from accounts_app._transitions import ensure_transition
 from accounts_app.models import Account, AccountStatus
 
-_NAME_MAX = Account._meta.get_field("name").max_length
-_EMAIL_MAX = Account._meta.get_field("email").max_length
+# max_length is set on these CharFields (were it unset, 0 would refuse every value)
+_NAME_MAX: int = Account._meta.get_field("name").max_length or 0
+_EMAIL_MAX: int = Account._meta.get_field("email").max_length or 0
 
 
 def _clean_name(name: object) -> str:

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -7,7 +9,9 @@ from accounts_app._errors import AccountsError
 from accounts_app.models import Account
 
 
-def _apply(request: HttpRequest, queryset: QuerySet[Account], change, verb: str) -> None:
+def _apply(
+    request: HttpRequest, queryset: QuerySet[Account], change: Callable[..., object], verb: str
+) -> None:
     for account in queryset:
         try:
             change(account_id=account.pk)

@@ -26,7 +26,8 @@ from billing_app._transitions import ensure_transition
 from billing_app._webhooks import emit_after_commit
 from billing_app.models import Invoice, InvoiceLine, InvoiceStatus
 
-_DESCRIPTION_MAX = InvoiceLine._meta.get_field("description").max_length
+# max_length is set on these CharFields (were it unset, 0 would refuse every value)
+_DESCRIPTION_MAX: int = InvoiceLine._meta.get_field("description").max_length or 0
 _QUANTITY_MAX = 1_000_000
 
 

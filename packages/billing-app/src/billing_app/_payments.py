@@ -19,7 +19,8 @@ from billing_app._transitions import ensure_payable, ensure_transition
 from billing_app._webhooks import emit_after_commit
 from billing_app.models import Invoice, InvoiceStatus, Payment
 
-_KEY_MAX = Payment._meta.get_field("idempotency_key").max_length
+# max_length is set on these CharFields (were it unset, 0 would refuse every value)
+_KEY_MAX: int = Payment._meta.get_field("idempotency_key").max_length or 0
 
 
 def _clean_key(idempotency_key: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -50,5 +51,9 @@ def emit_after_commit(invoice: Invoice) -> None:
 
 
 def _send(payload: dict[str, Any]) -> None:
-    sink = import_string(conf.WEBHOOK_SINK)
+    path = conf.WEBHOOK_SINK
+    if not isinstance(path, str):
+        # billing_app.E003 reports it at start-up; import_string would fail on a non-str
+        raise ImproperlyConfigured(f"BILLING_WEBHOOK_SINK={path!r} is not a dotted path")
+    sink = import_string(path)
     sink(payload)

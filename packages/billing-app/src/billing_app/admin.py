@@ -2,6 +2,8 @@
 through the services (InvoiceService, apply_payment), where the rules live."""
 
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from billing_app.models import Invoice, InvoiceLine, Payment
 
@@ -12,7 +14,7 @@ class InvoiceLineInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["description", "quantity", "unit_price"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -22,7 +24,7 @@ class PaymentInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["amount", "currency", "gateway_reference", "idempotency_key", "created_at"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -41,13 +43,13 @@ class InvoiceAdmin(admin.ModelAdmin):
     search_fields = ["number", "=account_id"]
     inlines = [InvoiceLineInline, PaymentInline]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -57,11 +59,11 @@ class PaymentAdmin(admin.ModelAdmin):
     search_fields = ["gateway_reference", "idempotency_key", "invoice__number"]
     list_select_related = ["invoice"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

@@ -5,12 +5,20 @@ on accounts only through ``accounts_app.api``, and the two may live in different
 """
 
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+
+# the money columns: one precision everywhere, typed so each field sees what it gets
+class _Money(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: _Money = {"max_digits": 12, "decimal_places": 2}
 
 
 class InvoiceStatus(models.TextChoices):

@@ -19,6 +19,7 @@ Dev versions are uploaded to dev indexes only (``publishing.require_dev_index``)
 from __future__ import annotations
 
 import dataclasses
+import email.message
 import email.parser
 import hashlib
 import shutil
@@ -184,7 +185,7 @@ def build_dev(ws: Workspace, member: Member, version: str) -> BuiltPackage:
         shutil.copytree(member.path, copy, ignore=_COPY_SKIP)
         pyproject = copy / "pyproject.toml"
         document = tomlkit.parse(pyproject.read_text(encoding="utf-8"))
-        document["project"]["version"] = version  # type: ignore[index]
+        document["project"]["version"] = version
         pyproject.write_text(tomlkit.dumps(document), encoding="utf-8")
         return _build_and_verify(
             ws,
@@ -203,7 +204,7 @@ def _dev_base(ws: Workspace, member: Member) -> str:
     if current not in released:
         return current.public.split(".dev")[0]
     if current.pre is not None:  # the next pre-release of its kind: rc1 -> rc2
-        return bumps.next_version(str(current), "none", pre=current.pre[0])  # type: ignore[arg-type]
+        return bumps.next_version(str(current), "none", pre=current.pre[0])
     return bumps.next_version(current.base_version, "patch")
 
 
@@ -277,10 +278,10 @@ def verify(
 
 
 def _check_requires(ws: Workspace, member: Member, requires: list[str]) -> list[str]:
-    declared = {}
+    declared: dict[str, Requirement] = {}
     for raw in requires:
-        req = Requirement(raw)
-        declared[canonicalize_name(req.name)] = req
+        parsed = Requirement(raw)
+        declared[canonicalize_name(parsed.name)] = parsed
     problems = []
     for dep in ws.workspace_requirements(member):
         req = declared.get(dep)
@@ -323,7 +324,7 @@ def _tags_at_head(ws: Workspace, member: Member) -> list[str]:
     return [t for t in git.tags_at(ws.root, "HEAD", member.tag_glob) if member.version_of_tag(t)]
 
 
-def _wheel_metadata(wheel: Path):  # -> (email.message.Message, set[str])
+def _wheel_metadata(wheel: Path) -> tuple[email.message.Message, set[str]]:
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         meta_path = next(n for n in names if n.endswith(".dist-info/METADATA"))

@@ -113,7 +113,7 @@ def next_version(version: str, bump: Bump, pre: PreKind | None = None) -> str:
     if target != base:
         return f"{target}{pre}1"  # a bigger series starts
     kind, number = current.pre
-    if PRE_KINDS.index(pre) < PRE_KINDS.index(kind):  # type: ignore[arg-type]
+    if PRE_KINDS.index(pre) < PRE_KINDS.index(kind):
         raise PreReleaseRefused(
             f"{version} cannot be followed by a {pre!r} pre-release: "
             + " < ".join(PRE_KINDS)

@@ -14,10 +14,13 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import TYPE_CHECKING
 
 from monorel import redaction, workspace
 from monorel.errors import EXIT_FINDINGS, EXIT_USAGE, MonorelError
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 COMMANDS = (
     "init",
@@ -41,7 +44,7 @@ COMMANDS = (
 class _Parser(argparse.ArgumentParser):
     """argparse, whose usage errors quote the command line: redacted first."""
 
-    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         super()._print_message(redaction.redact(message), file)
 
 

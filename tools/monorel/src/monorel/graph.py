@@ -135,14 +135,14 @@ def build(ws: Workspace) -> Graph:
             labels.append(label)
     unattached = []
     for finding in _violations(ws, ctx):
-        source = ws.member_of_path(finding.path)
-        if source is None or finding.target is None or finding.target == source.name:
+        owner = ws.member_of_path(finding.path)
+        if owner is None or finding.target is None or finding.target == owner.name:
             unattached.append(finding)
             continue
         kind = _KIND_OF_RULE.get(finding.rule, "violates")
-        if (source.name, finding.target, kind) not in edges:
+        if (owner.name, finding.target, kind) not in edges:
             kind = "violates"  # e.g. an import in tests/ or a Django string reference
-        edge(source.name, finding.target, kind).violations.append(finding)
+        edge(owner.name, finding.target, kind).violations.append(finding)
     ordered = sorted(edges.values(), key=lambda e: (e.source, e.target, EDGE_KINDS.index(e.kind)))
     for e in ordered:
         e.labels.sort()

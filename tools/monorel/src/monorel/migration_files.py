@@ -174,7 +174,9 @@ class _Names:
                     if isinstance(target, ast.Name):
                         self._values[target.id] = stmt.value
 
-    def items(self, node: ast.expr, opaque: list[str], seen: frozenset[str] = frozenset()):
+    def items(
+        self, node: ast.expr, opaque: list[str], seen: frozenset[str] = frozenset()
+    ) -> list[ast.expr]:
         """The elements of a list expression, resolving names, ``+`` and ``*unpacking``."""
         if isinstance(node, ast.List | ast.Tuple):
             out: list[ast.expr] = []

@@ -174,7 +174,8 @@ class ReleaseIndex:
             for version in _changelog_versions(member)
             # the current version's own section may be written before its commit (a release
             # being made): only earlier releases must be in history
-            if _parse(version) not in known and (current is None or _parse(version) < current)
+            if (parsed := _parse(version)) not in known
+            and (current is None or (parsed is not None and parsed < current))
         ]
         if missing:
             changelog = member.changelog_file.relative_to(self.ws.root).as_posix()

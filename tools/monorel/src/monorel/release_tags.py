@@ -81,7 +81,7 @@ def changelog_section(text: str, version: str) -> str:
             words = match.group(2).split()
             if version in (w.removeprefix("v") for w in words[:2]):
                 start, level = index + 1, len(match.group(1))
-        elif len(match.group(1)) <= level:
+        elif level is not None and len(match.group(1)) <= level:
             return "\n".join(lines[start:index]).strip()
     if start is None:
         raise TagRefused(

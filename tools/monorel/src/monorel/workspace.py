@@ -556,7 +556,8 @@ def _read_member(
         found = ()
     primary = found[0] if found else ImportPackage(layout._module_name(name), directory / "src")
     has_apps = any((p.path / "apps.py").is_file() for p in found if not p.is_module)
-    role = override.get("role") or ("library" if has_apps else "tool")
+    # an override's role is one of _ROLES (checked by _read_config)
+    role: Role = override.get("role") or ("library" if has_apps else "tool")
     released = bool(override.get("release", role == "library"))
     public, missing = _public_modules(found, override.get("public-modules", config.public_modules))
     if not ("public-modules" in override or released):

@@ -30,7 +30,10 @@ Action kinds (``SqlAction.kind``), with the fields they set:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
 
 import pglast
 from pglast import ast, enums
@@ -166,11 +169,11 @@ def _relname(relation: ast.RangeVar | None) -> str | None:
 def _type(node: ast.TypeName | None) -> ColumnType | None:
     if node is None:
         return None
-    names = [n.sval for n in node.names if isinstance(n, ast.String)]
+    names = [n.sval for n in node.names or () if isinstance(n, ast.String) and n.sval is not None]
     modifiers = tuple(
         m.val.ival
         for m in (node.typmods or ())
-        if isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer)
+        if isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer) and m.val.ival is not None
     )
     return ColumnType(names[-1] if names else "?", modifiers, bool(node.arrayBounds))
 
@@ -180,7 +183,7 @@ def _create_table(node: ast.CreateStmt, text: str) -> list[SqlAction]:
 
 
 def _drop(node: ast.DropStmt, text: str) -> list[SqlAction]:
-    kind = _OBJECT_TYPES.get(enums.ObjectType(node.removeType).name, "object")
+    kind = _OBJECT_TYPES.get(_enum_name(node.removeType), "object")
     flags = frozenset({"concurrent"} if node.concurrent else ())
     found = []
     for obj in node.objects or ():
@@ -243,7 +246,13 @@ def _add_column(cmd: ast.AlterTableCmd, text: str, table: str | None) -> SqlActi
     )
 
 
-def _volatile(expr: ast.Node | None) -> bool:
+def _enum_name(value: IntEnum | None) -> str:
+    """The name of an enum field of the parse tree; "" where the parser left it unset (pglast
+    types every field optional), which no table here knows."""
+    return value.name if value is not None else ""
+
+
+def _volatile(expr: ast.Node | tuple[Any, ...] | None) -> bool:
     """Whether a default expression may differ per row (then PostgreSQL rewrites the table)."""
     if expr is None:
         return False
@@ -252,7 +261,10 @@ def _volatile(expr: ast.Node | None) -> bool:
     if isinstance(expr, ast.TypeCast):
         return _volatile(expr.arg)
     if isinstance(expr, ast.FuncCall):
-        name = [n.sval for n in expr.funcname if isinstance(n, ast.String)][-1].lower()
+        name = [
+            n.sval for n in expr.funcname or () if isinstance(n, ast.String) and n.sval is not None
+        ][-1]
+        name = name.lower()
         if name not in _NON_VOLATILE_FUNCTIONS:
             return True
         return any(_volatile(arg) for arg in expr.args or ())
@@ -263,7 +275,10 @@ def _volatile(expr: ast.Node | None) -> bool:
     return True  # anything else: assume the worst
 
 
-def _column_action(kind: str) -> object:
+_AlterTableHandler = Callable[[ast.AlterTableCmd, str, str | None], SqlAction]
+
+
+def _column_action(kind: str) -> _AlterTableHandler:
     def make(cmd: ast.AlterTableCmd, text: str, table: str | None) -> SqlAction:
         return SqlAction(kind, text, table=table, column=cmd.name)
 
@@ -291,7 +306,7 @@ def _column_default(cmd: ast.AlterTableCmd, text: str, table: str | None) -> Sql
 
 def _add_constraint(cmd: ast.AlterTableCmd, text: str, table: str | None) -> SqlAction:
     constraint: ast.Constraint = cmd.def_  # type: ignore[assignment]
-    contype = enums.ConstrType(constraint.contype).name
+    contype = _enum_name(constraint.contype)
     flags: set[str] = set()
     if constraint.skip_validation:
         flags.add("not-valid")
@@ -307,14 +322,14 @@ def _add_constraint(cmd: ast.AlterTableCmd, text: str, table: str | None) -> Sql
     )
 
 
-def _named(kind: str) -> object:
+def _named(kind: str) -> _AlterTableHandler:
     def make(cmd: ast.AlterTableCmd, text: str, table: str | None) -> SqlAction:
         return SqlAction(kind, text, table=table, name=cmd.name)
 
     return make
 
 
-_ALTER_TABLE = {
+_ALTER_TABLE: dict[str, _AlterTableHandler] = {
     "AddColumn": _add_column,
     "DropColumn": _column_action("drop-column"),
     "AlterColumnType": _alter_column_type,
@@ -341,7 +356,7 @@ def _create_index(node: ast.IndexStmt, text: str) -> list[SqlAction]:
 
 
 def _rename(node: ast.RenameStmt, text: str) -> list[SqlAction]:
-    kind = _OBJECT_TYPES.get(enums.ObjectType(node.renameType).name, "object")
+    kind = _OBJECT_TYPES.get(_enum_name(node.renameType), "object")
     table = _relname(node.relation)
     name = node.subname if kind in ("column", "constraint") else table
     if kind not in (
@@ -394,14 +409,16 @@ def _update(node: ast.UpdateStmt, text: str) -> list[SqlAction]:
 def _null_tested(where: ast.Node | None) -> set[str]:
     """Columns ``c`` with ``c IS NULL`` in ``where`` (alone or ANDed with other tests)."""
     if isinstance(where, ast.NullTest):
-        if enums.NullTestType(where.nulltesttype).name == "IS_NULL" and isinstance(
-            where.arg, ast.ColumnRef
-        ):
-            names = [f.sval for f in where.arg.fields if isinstance(f, ast.String)]
+        if _enum_name(where.nulltesttype) == "IS_NULL" and isinstance(where.arg, ast.ColumnRef):
+            names = [
+                f.sval
+                for f in where.arg.fields or ()
+                if isinstance(f, ast.String) and f.sval is not None
+            ]
             return {names[-1]} if names else set()
         return set()
-    if isinstance(where, ast.BoolExpr) and enums.BoolExprType(where.boolop).name == "AND_EXPR":
-        return set().union(*(_null_tested(arg) for arg in where.args))
+    if isinstance(where, ast.BoolExpr) and _enum_name(where.boolop) == "AND_EXPR":
+        return set().union(*(_null_tested(arg) for arg in where.args or ()))
     return set()
 
 
@@ -437,7 +454,8 @@ def _reindex(node: ast.ReindexStmt, text: str) -> list[SqlAction]:
     return [SqlAction("reindex", text, table=_relname(node.relation) or node.name, flags=flags)]
 
 
-_HANDLERS = {
+# each takes the statement node of its type name (pglast has no common statement type)
+_HANDLERS: dict[str, Callable[[Any, str], list[SqlAction]]] = {
     "CreateStmt": _create_table,
     "DropStmt": _drop,
     "AlterTableStmt": _alter_table,

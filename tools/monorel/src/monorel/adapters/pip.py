@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from monorel.adapters._process import run
@@ -26,7 +27,7 @@ def download(
     requirements: list[str],
     dest: Path,
     *,
-    requirement_files: list[Path] = (),
+    requirement_files: Sequence[Path] = (),
     constraints: Path | None = None,
 ) -> list[Path]:
     """Fetch wheels for ``requirements`` (and their dependencies) into ``dest``."""

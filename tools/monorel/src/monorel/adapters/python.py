@@ -90,7 +90,7 @@ def run_pytest(
     """``<venv>/bin/python -m pytest ARGS`` in ``cwd``, its outcome returned (not raised)."""
     merged = {k: v for k, v in os.environ.items() if k not in _LEAKY_ENV}
     merged.update({"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", **(env or {})})
-    argv = [os.fspath(venv_python(venv)), "-m", "pytest", *map(os.fspath, args)]
+    argv = [os.fspath(venv_python(venv)), "-m", "pytest", *(os.fspath(arg) for arg in args)]
     try:
         proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
             argv, cwd=cwd, env=merged, capture_output=True, text=True, timeout=timeout, check=False

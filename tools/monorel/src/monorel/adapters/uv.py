@@ -127,7 +127,9 @@ def build_wheel(
     instead of in a fresh isolated one.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    shared = ["--no-build-isolation", "--python", build_python] if build_python else []
+    shared: list[str | Path] = (
+        ["--no-build-isolation", "--python", build_python] if build_python else []
+    )
     run(
         [
             executable(),

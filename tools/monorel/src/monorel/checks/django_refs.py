@@ -21,7 +21,7 @@ from monorel import sources
 from monorel.checks import cache as check_cache
 from monorel.checks.context import CheckContext
 from monorel.checks.declared import suggested_range
-from monorel.checks.findings import Finding
+from monorel.checks.findings import Finding, Where
 from monorel.workspace import Member
 
 RULE = "MR-DJREF"
@@ -127,7 +127,7 @@ def _setting_references(stmt: ast.stmt) -> Iterator[Reference]:
             continue
         for node in ast.walk(value):
             text = _string(node)
-            if text is None:
+            if text is None or not isinstance(node, ast.expr):
                 continue
             if _DOTTED.match(text) or (name == "INSTALLED_APPS" and _NAME.match(text)):
                 yield Reference(text, text.split(".", 1)[0], f"setting {name}", node.lineno)
@@ -137,7 +137,7 @@ def _violation(ctx: CheckContext, member: Member, path: Path, ref: Reference) ->
     target = ctx.owner(ref.target)
     if target is None or target.name == member.name:
         return None
-    where = dict(path=ctx.rel(path), line=ref.line, rule=RULE, target=target.name)
+    where = Where(path=ctx.rel(path), line=ref.line, rule=RULE, target=target.name)
     if member.role == "library" and target.role == "host":
         return Finding(
             **where,

@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import NotRequired, TypedDict
+
+
+class Where(TypedDict):
+    """Where a finding is, for ``Finding(**where, message=..., fix=...)`` (typed, unlike a dict)."""
+
+    path: str
+    line: int | None
+    rule: str
+    target: NotRequired[str]
 
 
 @dataclass(frozen=True, order=True)

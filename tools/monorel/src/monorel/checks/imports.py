@@ -31,7 +31,7 @@ from monorel.adapters import grimp_
 from monorel.checks import cache as check_cache
 from monorel.checks.context import CheckContext
 from monorel.checks.declared import suggested_range
-from monorel.checks.findings import Finding
+from monorel.checks.findings import Finding, Where
 from monorel.workspace import Member
 
 RULE = "MR-IMPORT"
@@ -185,7 +185,7 @@ def _violation(
     file: Path,
     declared: set[str],
 ) -> Finding | None:
-    where = dict(path=ctx.rel(file), line=imp.line, rule=RULE, target=target.name)
+    where = Where(path=ctx.rel(file), line=imp.line, rule=RULE, target=target.name)
     who = ctx.rel(file) if imp.importer.startswith(_TESTS) else imp.importer
     if importer.role == "library" and target.role == "host":
         return Finding(

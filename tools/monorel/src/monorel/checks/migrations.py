@@ -27,7 +27,7 @@ from monorel.checks import cache as check_cache
 from monorel.checks.context import CheckContext
 from monorel.checks.declared import lower_bound, requirement_line, suggested_range
 from monorel.checks.django_apps import DjangoApp
-from monorel.checks.findings import Finding
+from monorel.checks.findings import Finding, Where
 from monorel.workspace import Member
 
 Dependency = migration_files.Dependency
@@ -77,8 +77,8 @@ def check(ctx: CheckContext) -> list[Finding]:
 
 
 def _check(ctx: CheckContext) -> list[Finding]:
-    files = [_read(ctx, app, path) for app in ctx.apps for path in app.migration_files()]
-    files = [f for f in files if f is not None]
+    read = [_read(ctx, app, path) for app in ctx.apps for path in app.migration_files()]
+    files = [f for f in read if f is not None]
     models, tables = _app_models(files)
     findings: list[Finding] = []
     edges: list[_Edge] = []
@@ -123,7 +123,7 @@ def _ownership(
     rel = ctx.rel(mf.path)
     findings = []
     for op in mf.source.all_operations():
-        where = dict(path=rel, line=op.line, rule=RULE)
+        where = Where(path=rel, line=op.line, rule=RULE)
         if op.app_label and op.app_label != label:
             findings.append(
                 Finding(
@@ -181,7 +181,7 @@ def _dependency(
     rel = ctx.rel(mf.path)
     # run_before turns the edge around: the other app's migration depends on this one
     source, target = (other.member, member) if dep.reverse else (member, other.member)
-    where = dict(path=rel, line=dep.line, rule=RULE, target=target.name)
+    where = Where(path=rel, line=dep.line, rule=RULE, target=target.name)
     edge = _Edge(source.name, target.name, rel, dep.line)
     how = (
         f"run_before ({dep.label!r}, {dep.name!r})"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from monorel import bumps, planning
 from monorel.annotations import annotation
 from monorel.errors import EXIT_FINDINGS, EXIT_OK
+from monorel.semver.evidence import Evidence
 from monorel.workspace import Workspace
 
 HELP = "show packages changed since their release point, their bumps and next versions"
@@ -214,7 +215,7 @@ def _details(p: planning.PackagePlan, style: _Style) -> list[str]:
     return lines + [style.problem.format(problem=problem) for problem in problems]
 
 
-def _evidence_of(p: planning.PackagePlan, problem: str):  # -> Evidence | None
+def _evidence_of(p: planning.PackagePlan, problem: str) -> Evidence | None:
     """The evidence item a shortfall line is about (each starts with its subject)."""
     if p.verdict is None:
         return None

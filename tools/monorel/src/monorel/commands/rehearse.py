@@ -280,7 +280,8 @@ def _choose(
     by_version = {Version(r.version): r for r in earlier}
     chosen = []
     for raw in wanted:
-        release = by_version.get(_parse(raw)) if _parse(raw) else None
+        version = _parse(raw)
+        release = by_version.get(version) if version else None
         if release is None:
             known = ", ".join(r.version for r in earlier) or "none"
             raise UsageError(

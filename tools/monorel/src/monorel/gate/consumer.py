@@ -195,7 +195,7 @@ def _check_report(
     others: list[str] = []
     hashes: dict[str, str | None] = {}
     for item in report.get("install", []):
-        name = canonicalize_name(item["metadata"]["name"])
+        name: str = canonicalize_name(item["metadata"]["name"])
         version = item["metadata"]["version"]
         info = item.get("download_info", {})
         url = info.get("url", "")

@@ -34,7 +34,7 @@ from monorel.adapters import devpi
 from monorel.building import BuiltPackage
 from monorel.errors import PromotionRefused, ProofFailed
 from monorel.gate import consumer, proofs, suites
-from monorel.gate.steps import Steps, Timing
+from monorel.gate.steps import Background, Steps, Timing
 from monorel.indexes import Index
 from monorel.promoting import Promotion, Proven
 from monorel.rehearsal.matrix import Once
@@ -255,7 +255,7 @@ def _prove(
     state: _Run,
     steps: Steps,
     dirs: consumer.ConsumerDirs,
-    venv_job,
+    venv_job: Background,
     workdir: Path,
     *,
     db: str,

@@ -59,8 +59,13 @@ def models_of(app_modules: list[str]) -> list[Any]:
         if meta.label_lower in found or meta.proxy or not meta.managed or meta.swapped:
             continue
         found[meta.label_lower] = model
-        todo.extend(f.related_model for f in meta.concrete_fields if f.is_relation)
-        todo.extend(f.related_model for f in meta.local_many_to_many)
+        # a relation's related_model is a model class once the apps are loaded
+        todo.extend(
+            f.related_model for f in meta.concrete_fields if isinstance(f.related_model, type)
+        )
+        todo.extend(
+            f.related_model for f in meta.local_many_to_many if isinstance(f.related_model, type)
+        )
     return _dependency_order(list(found.values()))
 
 
@@ -197,7 +202,7 @@ def _targets(field: Any) -> list[Any]:
 
 
 def _base(fields: list[Any], n: int, targets: dict[str, list[Any]], *, full: bool) -> dict:
-    values = {}
+    values: dict[str, Any] = {}
     for field in fields:
         if field.null and not full and not field.primary_key:
             values[field.attname] = None

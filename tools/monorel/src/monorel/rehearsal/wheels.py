@@ -23,6 +23,7 @@ import shutil
 import sys
 import tempfile
 import tomllib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from monorel.adapters import devpi, git, uv
@@ -126,14 +127,14 @@ def wheel_version(wheel: Path) -> str:
     return wheel.name.split("-")[1]
 
 
-def _cached(slot: Path, produce) -> Path:
+def _cached(slot: Path, produce: Callable[[Path], Path | None]) -> Path:
     wheel = _cached_or_none(slot, produce)
     if wheel is None:  # pragma: no cover - builders raise instead of returning None
         raise ToolError(f"no wheel was produced in {slot}")
     return wheel
 
 
-def _cached_or_none(slot: Path, produce) -> Path | None:
+def _cached_or_none(slot: Path, produce: Callable[[Path], Path | None]) -> Path | None:
     found = _wheel_in(slot)
     if found is not None:
         return found
@@ -169,7 +170,7 @@ def _tree_digest(directory: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def _files(directory: Path):
+def _files(directory: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS and not d.endswith(".egg-info")]
         for name in filenames:

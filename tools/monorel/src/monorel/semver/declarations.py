@@ -60,7 +60,7 @@ def find(text: str, rel: str) -> Declaration | None:
                 f"{rel}:{line}: {token.string.strip()!r} is not a declaration monorel reads",
                 fix=f"write it as `{_EXAMPLE}` (levels: {', '.join(BUMPS)}), or remove it",
             )
-        found.append(Declaration(match["bump"], (match["reason"] or "").strip(), line))  # type: ignore[arg-type]
+        found.append(Declaration(match["bump"], (match["reason"] or "").strip(), line))
     if len(found) > 1:
         lines = ", ".join(str(d.line) for d in found)
         raise MigrationDeclarationError(

@@ -297,9 +297,9 @@ def _described(
         item = findings[key]
         key_text = f"{key[0]}.{key[1]}"
         status = statuses.get(key_text)
-        error = import_errors.get(key_text) or item.file.read_error
-        if error is not None:
-            item.unknown(f"does not import: {error}")
+        failure = import_errors.get(key_text) or item.file.read_error
+        if failure is not None:
+            item.unknown(f"does not import: {failure}")
         elif status is None:
             item.unknown(
                 f"Django does not load it under {member.django_settings} (app not installed, "
@@ -433,20 +433,20 @@ def _judge_operation(
             )
             continue
         for action in actions:
-            for finding in sql_rules.judge(action, sql):
-                if finding.unknown:
+            for judged in sql_rules.judge(action, sql):
+                if judged.unknown:
                     item.unknown(
-                        finding.unknown + f": {action.statement}", line=line, operation=operation
+                        judged.unknown + f": {action.statement}", line=line, operation=operation
                     )
                     continue
                 item.add(
-                    finding.kind,
-                    f"{name} {finding.description}",
-                    finding.bump,
+                    judged.kind,
+                    f"{name} {judged.description}",
+                    judged.bump,
                     line=line,
                     operation=operation,
                     statement=action.statement,
-                    note=finding.note,
+                    note=judged.note,
                 )
     if rule is not None and rule.declared:
         _configured(item, rule, op, start, line, operation)
@@ -712,7 +712,9 @@ def _declare(item: _Findings) -> None:
         return
     level = declaration.bump
     # what could not be judged counts as a major, as it does without a declaration
-    found = strongest([*(e.bump for e in item.evidence), *(["major"] if item.unclassified else [])])
+    found = strongest(
+        [*(e.bump for e in item.evidence), *(("major",) if item.unclassified else ())]
+    )
     where = f"{item.file.repo_path}:{declaration.line}"
     if item.unclassified and not declaration.reason:
         raise MigrationDeclarationError(

@@ -344,7 +344,7 @@ def _field_changed(target: str, old: Field, new: Field) -> list[StateFinding]:
                 StateFinding(
                     f"migration.state.alter-field-{'narrowing' if bump == 'major' else 'widening'}",
                     f"{labels[bump]} field {target} ({'; '.join(reasons[bump])})",
-                    bump,  # type: ignore[arg-type]
+                    bump,
                 )
             )
     if cosmetic and not found:
