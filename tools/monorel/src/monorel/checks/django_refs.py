@@ -15,6 +15,7 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from monorel import sources
@@ -52,9 +53,7 @@ def check(ctx: CheckContext) -> list[Finding]:
         # a member's findings: its files, and who is who (labels, import names, roles,
         # versions, declared dependencies: the shape of the workspace)
         key = check_cache.digest(ctx.shape_key, ctx.files_key(files)) if ctx.cache.enabled else ""
-        findings += ctx.cached(
-            f"{NAME}:{member.name}", key, lambda m=member, f=files: _member(ctx, m, f)
-        )
+        findings += ctx.cached(f"{NAME}:{member.name}", key, partial(_member, ctx, member, files))
     return findings
 
 
