@@ -137,11 +137,13 @@ def test_the_inputs_digest_ignores_caches_and_the_state_dir(ws: workspace.Worksp
     # given the digest of the gate workspace
     before = proof_record.inputs_digest(ws, db="sqlite")
 
-    # when bytecode, a local database and state-dir files appear
+    # when bytecode, a local database, hypothesis's examples and state-dir files appear
     host = ws.root / "apps" / "shop"
     (host / "src" / "shop" / "__pycache__").mkdir(exist_ok=True)
     (host / "src" / "shop" / "__pycache__" / "views.cpython-311.pyc").write_bytes(b"\0")
     (host / "db.sqlite3").write_bytes(b"SQLite format 3\0")
+    (host / ".hypothesis" / "examples").mkdir(parents=True, exist_ok=True)
+    (host / ".hypothesis" / "examples" / "0a1b").write_bytes(b"\1")
     ws.state_dir.mkdir(parents=True, exist_ok=True)
     (ws.state_dir / "anything").write_text("cache")
 

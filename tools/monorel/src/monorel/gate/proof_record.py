@@ -36,10 +36,11 @@ from monorel.workspace import Workspace
 
 _FORMAT = 1
 _RECORD = Path("gate") / "last-proof.json"
-# never part of what a proof reads: environments, caches, build output, local databases
+# never part of what a proof reads: environments, caches (the host's suite runs in place and
+# leaves hypothesis's example database behind), build output, local databases
 _SKIP_DIRS = frozenset(
     {".git", ".venv", "venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
-     "node_modules", "build", "dist", ".tox", ".nox"}
+     ".hypothesis", "node_modules", "build", "dist", ".tox", ".nox"}
 )  # fmt: skip
 _SKIP_SUFFIXES = (".pyc", ".pyo", ".sqlite3", ".egg-info")
 _CHUNK = 1 << 20
