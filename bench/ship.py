@@ -13,9 +13,21 @@ Runs (each in its own process, as the CLI would run; the step times are ship's o
   cold devpi    the devpi server dir, its server and the dist dir removed; the wheelhouse,
                 venvs and rehearsal caches kept (caches, not part of the index) - the
                 target's "cold": the whole gate again
-  warm          devpi running, every version already on stable: nothing is published,
-                proven or promoted
-  restart       devpi stopped, its server dir kept: a restart instead of devpi-init
+  warm          devpi running, every version already on stable: nothing is published or
+                promoted, and the proof of the cold run still holds (the proof record:
+                the same files on stable, the same inputs), so it is reused
+  restart       devpi stopped, its server dir kept: a restart instead of devpi-init; the
+                proof is reused again
+
+When HEAD has unreleased changes under released versions (pending fragments), the clone
+runs `monorel version --yes` first, as a developer does before shipping: the gate builds
+each version from its release point, and the working tree's suites prove the code they
+were written for.
+
+Targets (issue 14): warm <= 15 % of the cold-devpi ship and under 1.5 s; the cold ship's
+own work <= 8 s: its wall time without the proofs' step, plus the stranger install's own
+steps (venv, wheelhouse, pip install, migrate; not its contract tests). The suites and the
+rehearsals, which run beside the stranger install, are the "test suites aside".
 
 ``--quick`` runs "first ever" only (reusing this checkout's wheelhouse when it has one).
 Also measured in full mode: what `devpi up` spends cold (init, start, user and indexes).
@@ -46,6 +58,12 @@ from bench._harness import (
 NAME = "ship"
 SUMMARY = "monorel ship --local: cold and warm embedded devpi, per step"
 TARGET_COLD_SECONDS = 15.0
+TARGET_WARM_SHARE = 0.15  # of the cold-devpi ship
+TARGET_WARM_SECONDS = 1.5
+TARGET_OWN_WORK_SECONDS = 8.0
+_PROVE_STEP = "prove: "
+_STRANGER = "proof: stranger install"
+_CONTRACT_TESTS = "consumer: host contract tests"
 
 
 def run(quick: bool) -> Report:
@@ -55,6 +73,7 @@ def run(quick: bool) -> Report:
     report = Report(NAME, quick, columns=["run", "step", "seconds"])
     with workdir("ship") as tmp:
         root = clone_repo(tmp / "clone")
+        _version_pending(root, report)
         ws = workspace_model.load(root)
         server = embedded_devpi.for_workspace(ws)
         wheelhouse = ROOT / ws.config.state_dir / "wheelhouse"
@@ -72,7 +91,8 @@ def run(quick: bool) -> Report:
                     ("warm", None),
                     ("restart", lambda: embedded_devpi.down(server)),
                 ]
-            totals = {}
+            totals: dict[str, float] = {}
+            own_work: dict[str, float] = {}
             for label, prepare in runs:
                 if prepare is not None:
                     prepare()
@@ -90,6 +110,9 @@ def run(quick: bool) -> Report:
                 report.metrics[_key(label) + "_published"] = result["published"]
                 report.metrics[_key(label) + "_contract_tests"] = result["tests"]
                 report.metrics[_key(label) + "_proofs"] = result["proofs"]
+                report.metrics[_key(label) + "_reused"] = result["reused"]
+                own_work[label] = _own_work(wall, result["timings"])
+                report.metrics[_key(label) + "_own_work_seconds"] = round(own_work[label], 3)
         finally:
             embedded_devpi.down(server)
         if quick:
@@ -114,6 +137,22 @@ def run(quick: bool) -> Report:
                     "s",
                 )
             )
+            cold = totals["cold devpi"]
+            report.targets.append(
+                Target("warm ship / cold devpi ship", totals["warm"] / cold, TARGET_WARM_SHARE, "")
+            )
+            report.targets.append(Target("warm ship", totals["warm"], TARGET_WARM_SECONDS, "s"))
+            report.targets.append(
+                Target(
+                    "cold devpi ship, own work (suites aside)",
+                    own_work["cold devpi"],
+                    TARGET_OWN_WORK_SECONDS,
+                    "s",
+                )
+            )
+            for label in ("warm", "restart"):
+                if not report.metrics[_key(label) + "_reused"]:
+                    raise BenchError(f"the {label} ship did not reuse the cold ship's proof")
             for step, seconds in _devpi_up_breakdown(tmp):
                 report.rows.append({"run": "devpi up, cold", "step": step, "seconds": seconds})
                 report.metrics["devpi_up_" + _key(step) + "_seconds"] = round(seconds, 3)
@@ -122,6 +161,29 @@ def run(quick: bool) -> Report:
 
 def _key(label: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in label.lower()).strip("_")
+
+
+def _version_pending(root: Path, report: Report) -> None:
+    """`monorel version --yes` in the clone when HEAD has pending releases."""
+    from monorel import planning
+    from monorel import workspace as workspace_model
+
+    from bench._harness import run as run_command
+
+    pending = planning.compute(workspace_model.load(root)).releases
+    if not pending:
+        return
+    run_command([sys.executable, "-m", "monorel", "--root", str(root), "version", "--yes"])
+    names = ", ".join(f"{p.name} {p.next_version}" for p in pending)
+    report.notes.append(f"HEAD had pending releases: versioned in the clone first ({names})")
+
+
+def _own_work(wall: float, timings: list) -> float:
+    """The wall time without the proofs' step, plus the stranger install's own steps."""
+    prove = sum(s for step, s, _parallel in timings if step.startswith(_PROVE_STEP))
+    stranger = sum(s for step, s, _parallel in timings if step.startswith(_STRANGER))
+    tests = sum(s for step, s, _parallel in timings if step.startswith(_CONTRACT_TESTS))
+    return wall - prove + max(0.0, stranger - tests)
 
 
 def _ship(root: Path, port: int) -> tuple[float, dict]:
@@ -195,6 +257,7 @@ def _child(payload: dict) -> dict:
         ],
         "published": sum(1 for p in gate.published for f in p.files if f.action == "upload"),
         "tests": gate.consumer.tests if gate.consumer else "(nothing new: no proof)",
+        "reused": gate.reused is not None,
         "proofs": [f"{p.name}: {'ok' if p.ok else 'FAILED'}" for p in gate.proofs],
     }
 

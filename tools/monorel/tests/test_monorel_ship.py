@@ -5,8 +5,9 @@ the whole gate there (a plain ``python -m venv`` consumer outside the workspace 
 pip-installs the packages from the dev index, migrates and runs the host's contract tests;
 each package's suite and the host's against the installed wheels; billing-app's upgrade
 rehearsal), then devpi's push of the same files to acme/stable. The second run finds
-everything on stable and does nothing. Finally `monorel devpi down` stops the server by
-its pid.
+everything on stable and reuses that proof; after a contract test changes, the third proves
+what stable serves again, and the fourth reuses that. Finally `monorel devpi down` stops the
+server by its pid.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from monorel import embedded_devpi, publishing
+from monorel import embedded_devpi, planning, publishing
 from monorel.adapters import devpi
 from monorel.cli import main
 from monorel_release_support import ROOT, free_port, index_files, load
@@ -26,6 +27,10 @@ def clone(tmp_path: Path) -> Path:
     """A fresh clone of this repository's HEAD: what `git clone` gives a newcomer."""
     target = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(target)], check=True)
+    if planning.compute(load(target)).releases:
+        # unreleased changes under released versions: the gate would build the release
+        # points and prove them with the working tree's suites; version first, as one does
+        assert main(["--root", str(target), "version", "--yes"]) == 0
     return target
 
 
@@ -73,12 +78,15 @@ def test_ship_local_publishes_once_and_a_pip_consumer_installs_and_passes_contra
         second_code = main(["--root", str(clone), "ship", "--local", "--port", str(port)])
         second = capsys.readouterr()
 
-        # then nothing was published, proven or promoted, and the index is unchanged
+        # then nothing was published, proven or promoted, the first proof was reused, and
+        # the index is unchanged
         assert second_code == 0, second.err + second.out
         assert "nothing new to promote: every released version is on the stable index" in (
             second.out
         )
         assert "prove:" not in second.out
+        reused = [line for line in second.out.splitlines() if "still holds" in line]
+        assert len(reused) == 1 and reused[0].startswith("nothing new: the proof of "), second.out
         assert {m.name: index_files(stable, m.name) for m in released} == listed
         # and the clone is still clean: the state dir ignores itself
         status = subprocess.run(
@@ -89,6 +97,30 @@ def test_ship_local_publishes_once_and_a_pip_consumer_installs_and_passes_contra
             check=True,
         )
         assert status.stdout == ""
+
+        # when a contract test changes, then ship runs twice more
+        contract = sorted((clone / "apps" / "host" / "tests" / "contracts").glob("test_*.py"))[0]
+        contract.write_text(contract.read_text() + "\n# one more line: an input of the proof\n")
+        third_code = main(["--root", str(clone), "ship", "--local", "--port", str(port)])
+        third = capsys.readouterr()
+        fourth_code = main(["--root", str(clone), "ship", "--local", "--port", str(port)])
+        fourth = capsys.readouterr()
+
+        # then the third proved what stable serves again and said why, promoting nothing
+        assert third_code == 0, third.err + third.out
+        assert (
+            "nothing new: what stable serves was proven again (its inputs changed (consumer, "
+            "contract tests, sources or configuration))"
+        ) in third.out
+        assert "  ok proof: stranger install (examples/consumer, pip) (in parallel) (" in third.out
+        assert "  ok proof: rehearse billing-app (in parallel) (" in third.out
+        assert "(devpi push)" not in third.out
+        assert {m.name: index_files(stable, m.name) for m in released} == listed
+        # and the fourth reused that new proof, not the first one
+        assert fourth_code == 0, fourth.err + fourth.out
+        assert "prove:" not in fourth.out
+        again = [line for line in fourth.out.splitlines() if "still holds" in line]
+        assert len(again) == 1 and again[0].split(" from ")[0] != reused[0].split(" from ")[0]
     finally:
         pid = embedded_devpi.status(server).pid
         # when stopped

@@ -25,6 +25,7 @@ The user's password comes from ``MONOREL_DEVPI_PASSWORD`` or is generated once.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -75,6 +76,11 @@ class EmbeddedDevpi:
     @property
     def credentials_file(self) -> Path:
         return self.home / "credentials.json"
+
+    @property
+    def ensured_file(self) -> Path:
+        """Which running server already has the user and indexes (see ``up``)."""
+        return self.home / "server.ensured"
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,13 @@ def up(server: EmbeddedDevpi, *, port: int) -> tuple[Status, bool]:
             break
         if time.monotonic() >= deadline:  # the lock stays taken, and nobody says by what
             raise _damaged(server, _read_state(server))
-    _ensure_user_and_indexes(server, url)
+    # The user's login alone costs the server about a second (its password hash is
+    # deliberately slow): check user and indexes once per server process and credentials.
+    marker = _ensured_marker(server, url)
+    if started or _read(server.ensured_file) != marker:
+        server.ensured_file.unlink(missing_ok=True)
+        _ensure_user_and_indexes(server, url)
+        server.ensured_file.write_text(marker + "\n")
     return status(server), started
 
 
@@ -170,6 +182,7 @@ def down(server: EmbeddedDevpi) -> int | None:
         stopped = state.holder
     server.pid_file.unlink(missing_ok=True)
     server.url_file.unlink(missing_ok=True)
+    server.ensured_file.unlink(missing_ok=True)
     return stopped
 
 
@@ -220,6 +233,13 @@ def _ensure_user_and_indexes(server: EmbeddedDevpi, url: str) -> None:
     devpi.ensure_user(url, admin=admin, user=user.user, password=user.password)
     for name, volatile in INDEXES.items():
         devpi.ensure_index(url, auth=user, index=f"{server.org}/{name}", volatile=volatile)
+
+
+def _ensured_marker(server: EmbeddedDevpi, url: str) -> str:
+    """The server process, its URL and the credentials the user and indexes were made with."""
+    creds = _credentials(server)
+    text = "\0".join([str(_read_state(server).pid), url, creds["root"], _user_password(creds)])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _user_password(creds: dict[str, str]) -> str:

@@ -30,6 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="stop the embedded devpi afterwards if this run started it",
     )
+    parser.add_argument(
+        "--reprove",
+        action="store_true",
+        help="with nothing new, prove what stable serves again instead of reusing the last "
+        "passed proof",
+    )
 
 
 def run(args: argparse.Namespace, ws: Workspace) -> int:
@@ -48,15 +54,28 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
             console=console,
             keep_consumer=args.keep_consumer,
             stop_devpi=args.stop_devpi,
+            reprove=args.reprove,
         )
     except ProofFailed as failed:
         if isinstance(failed.report, pipeline.GateReport):
             gate.render(failed.report, console)
         raise
     gate.render(report.gate, console)
+    _render_proof(report.gate, console)
     if report.pending:
         pending = ", ".join(f"{p.name} -> {p.next_version}" for p in report.pending)
         console.print(f"pending, not yet versioned: {pending} (run `monorel version`)")
     state = "started" if report.devpi_started else "was already running"
     console.print(f"devpi {state}: {report.gate.stable.url} (stop it with `monorel devpi down`)")
     return 0
+
+
+def _render_proof(report: pipeline.GateReport, console: Console) -> None:
+    """With nothing new: whether the last proof was reused, or why it was run again."""
+    if report.reused is not None:
+        console.print(
+            f"nothing new: the proof of {report.reused.digest} from {report.reused.proved_at} "
+            "still holds (the same files on the index, the same inputs; --reprove runs it again)"
+        )
+    elif report.reproved:
+        console.print(f"nothing new: what stable serves was proven again ({report.not_reused})")

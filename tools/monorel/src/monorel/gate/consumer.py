@@ -31,6 +31,7 @@ from packaging.utils import canonicalize_name
 CONSUMER_TEMPLATE = Path("examples") / "consumer"
 CONTRACTS_INI = "contracts-pytest.ini"
 _TEMPLATE_SKIP = shutil.ignore_patterns(".venv", "db.sqlite3", "__pycache__", "*.pyc", "contracts")
+WHEELHOUSE = "wheelhouse"  # in the state dir: the third-party wheels, fetched once
 CONSUMER_VENV_STEP = "consumer: copy template + contract tests, venv with pip"
 
 
@@ -123,7 +124,7 @@ def run_consumer(
         # The wheelhouse step is the venv's first user.
         steps.join(venv_job, waiting="consumer: wait for the venv", in_parallel=True)
         test_requirements = project / "requirements-test.txt"
-        wheelhouse = state_dir.ensure(ws.state_dir) / "wheelhouse"
+        wheelhouse = state_dir.ensure(ws.state_dir) / WHEELHOUSE
         with steps.parallel_step("consumer: third-party wheels into the wheelhouse"):
             _fill_wheelhouse(ws, venv, wheelhouse, test_requirements)
         with steps.parallel_step(f"consumer: pip install -r requirements.txt from {index.url}"):

@@ -18,6 +18,14 @@
 
 A failed proof leaves the files on the dev index, promotes nothing and raises
 ``ProofFailed`` (exit 1) naming each failed proof.
+
+With a proof record (``record``, `ship --local` passes one; ``monorel.gate.proof_record``)
+a run with nothing new (every released version on stable, no pre-release to publish) does
+not stop at "nothing to promote": when the record's proof covers exactly the files stable
+serves and the inputs as they are now, it is reused (``GateReport.reused``); otherwise,
+or with ``reprove``, what stable serves is proven again from the dev index (steps 2 and 3
+for every released package, nothing to promote; ``GateReport.reproved``). Every passed
+proof is recorded; the record is removed before a proof runs.
 """
 
 from __future__ import annotations
@@ -27,13 +35,14 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from monorel import building, promoting, publishing
 from monorel.adapters import devpi
 from monorel.building import BuiltPackage
 from monorel.errors import PromotionRefused, ProofFailed
-from monorel.gate import consumer, proofs, suites
+from monorel.gate import consumer, proof_record, proofs, suites
 from monorel.gate.steps import Background, Steps, Timing
 from monorel.indexes import Index
 from monorel.promoting import Promotion, Proven
@@ -56,6 +65,9 @@ class GateReport:
     promotions: tuple[Promotion, ...]
     timings: tuple[Timing, ...]
     kept_consumer: Path | None = None
+    reproved: tuple[Proven, ...] = ()  # nothing new: what stable serves, proven again
+    reused: proof_record.ProofRecord | None = None  # nothing new: the last proof holds
+    not_reused: str = ""  # nothing new, a record given, yet proven: why
 
     @property
     def ok(self) -> bool:
@@ -69,6 +81,11 @@ class _Run:
     releases: list[Member]
     dev_only: list[Member]
     unchanged: list[Member]
+    subjects: list[Member] = field(default_factory=list)  # proven: releases, or reproved
+    reproving: bool = False
+    digests: dict[str, str] = field(default_factory=dict)  # filename -> sha256, all proven
+    reused: proof_record.ProofRecord | None = None
+    not_reused: str = ""
     published: list[publishing.PackagePublication] = field(default_factory=list)
     copied: list[tuple[str, str]] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
@@ -91,16 +108,28 @@ def run(
     jobs: int | None = None,
     keep_consumer: bool = False,
     junit: Path | None = None,
+    record: Path | None = None,
+    reprove: bool = False,
 ) -> GateReport:
     """Gate ``names`` (default: every new version) from ``dev`` to ``stable``.
 
     ``credentials`` serve both indexes (the embedded devpi); by default each index's own
-    are looked up (``publishing.find_credentials``).
+    are looked up (``publishing.find_credentials``). ``record``: the proof record to reuse
+    when nothing is new (unless ``reprove``) and to write after a passed proof.
     """
     template, contracts = consumer.consumer_sources(ws)  # fail before anything is started
     with steps.step("check the dev and stable indexes"):
         promoting.check_pair(dev, stable)
     state = _select(ws, stable, names, steps)
+    state.subjects = list(state.releases)
+    inputs = ""
+    if record is not None and (state.releases or not state.dev_only):
+        with steps.step("digest the proof's inputs"):
+            inputs = proof_record.inputs_digest(ws, db=db)
+        if not state.releases:
+            _reuse_or_reprove(ws, stable, state, steps, record, inputs, reprove)
+            if state.reused is not None:
+                return _report(ws, dev, stable, state, steps, None, keep_consumer)
     dirs = consumer.ConsumerDirs(Path(tempfile.mkdtemp(prefix="monorel-consumer-")))
     workdir = Path(tempfile.mkdtemp(prefix="monorel-gate-"))
     keep_dirs = False
@@ -109,16 +138,18 @@ def run(
         # One worker: the consumer's venv needs nothing from devpi, builds or publish.
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monorel-consumer")
         venv_job = None
-        if state.releases:
+        if state.subjects:
             venv_job = steps.start(
                 pool,
                 consumer.CONSUMER_VENV_STEP,
                 lambda: consumer.prepare_consumer(template, contracts, dirs),
             )
         _to_dev(ws, dev, stable, state, steps, credentials)
-        if state.releases:
+        if state.subjects:
             assert venv_job is not None
             _download(ws, dev, state, workdir, steps)
+            if record is not None:
+                proof_record.discard(record)  # a failing proof must leave no pass behind
             try:
                 _prove(ws, dev, state, steps, dirs, venv_job, workdir, db=db, jobs=jobs)
             finally:
@@ -129,16 +160,23 @@ def run(
             if failed:
                 keep_dirs = state.consumer is None  # its error names the kept directory
                 raise _proof_failed(report, failed)
-            with steps.step(
-                f"promote {', '.join(f'{p.name} {p.version}' for p in state.proven)} "
-                f"to {stable.url} (devpi push)"
-            ):
-                state.promotions = promoting.promote(
-                    dev,
-                    stable,
-                    state.proven,
-                    credentials=credentials or publishing.require_credentials(ws, stable),
-                )
+            if state.reproving:
+                with steps.step(f"check {stable.url} serves the proven files"):
+                    _check_stable(stable, state.proven)
+            else:
+                with steps.step(
+                    f"promote {', '.join(f'{p.name} {p.version}' for p in state.proven)} "
+                    f"to {stable.url} (devpi push)"
+                ):
+                    state.promotions = promoting.promote(
+                        dev,
+                        stable,
+                        state.proven,
+                        credentials=credentials or publishing.require_credentials(ws, stable),
+                    )
+            if record is not None and inputs:
+                with steps.step("record the proof"):
+                    _save_record(ws, record, inputs, state)
         keep_dirs = keep_consumer
     finally:
         if pool is not None:
@@ -149,7 +187,7 @@ def run(
         shutil.rmtree(workdir, ignore_errors=True)
         if not keep_dirs:
             shutil.rmtree(dirs.workdir, ignore_errors=True)
-        if state.releases:  # a venv of thousands of files: seconds on a busy disk
+        if state.subjects:  # a venv of thousands of files: seconds on a busy disk
             steps.record(
                 Timing("remove the throwaway directories", time.monotonic() - started, True)
             )
@@ -173,6 +211,66 @@ def _select(ws: Workspace, stable: Index, names: list[str] | None, steps: Steps)
     return _Run(releases=releases, dev_only=dev_only, unchanged=unchanged)
 
 
+def _reuse_or_reprove(
+    ws: Workspace,
+    stable: Index,
+    state: _Run,
+    steps: Steps,
+    record: Path,
+    inputs: str,
+    reprove: bool,
+) -> None:
+    """Nothing new: reuse the recorded proof if it holds, else prove what stable serves."""
+    with steps.step("compare with the last proof"):
+        files = {
+            name: digest
+            for member in building.releasable(ws)
+            for name, digest in publishing.release_files(
+                stable, member.name, member.version
+            ).items()
+        }
+        verdict = proof_record.judge(
+            record,
+            inputs=inputs,
+            wheelhouse=proof_record.wheelhouse_digest(ws),
+            files=files,
+            reprove=reprove,
+        )
+    if verdict.warning:
+        steps.console.print(f"[yellow]warning:[/yellow] {verdict.warning}")
+    if verdict.reused is not None:
+        state.reused = verdict.reused
+        return
+    state.not_reused = verdict.why
+    state.subjects = [m for m in state.unchanged if not publishing.not_final(m.version)]
+    state.reproving = True
+
+
+def _check_stable(stable: Index, proven: list[Proven]) -> None:
+    """Nothing was promoted: stable must still serve exactly the files just proven."""
+    for release in proven:
+        on_stable = publishing.release_files(stable, release.name, release.version)
+        if on_stable != release.files:
+            raise PromotionRefused(
+                f"{release.name} {release.version}: {stable.url} holds "
+                f"{sorted(on_stable.items())}, not the proven {sorted(release.files.items())}",
+                fix="the stable index changed during the proof: check it, then run again",
+            )
+
+
+def _save_record(ws: Workspace, record: Path, inputs: str, state: _Run) -> None:
+    proof_record.save(
+        record,
+        proof_record.ProofRecord(
+            inputs=inputs,
+            wheelhouse=proof_record.wheelhouse_digest(ws),
+            files=dict(state.digests),
+            proved_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            proofs=tuple(r.name for r in state.results),
+        ),
+    )
+
+
 def _to_dev(
     ws: Workspace,
     dev: Index,
@@ -183,7 +281,7 @@ def _to_dev(
 ) -> None:
     """Publish what is released to dev; make every other released member available there."""
     to_build = [*state.releases, *state.dev_only]
-    if state.releases:  # the proof installs every released member from dev
+    if state.subjects:  # the proof installs every released member from dev
         for member in state.unchanged:
             on_dev = publishing.release_files(dev, member.name, member.version)
             on_stable = publishing.release_files(stable, member.name, member.version)
@@ -226,7 +324,7 @@ def _to_dev(
 
 def _download(ws: Workspace, dev: Index, state: _Run, workdir: Path, steps: Steps) -> None:
     """Record the sha256 of every file the proof uses, and download the wheels."""
-    releasing = {m.name for m in state.releases}
+    releasing = {m.name for m in state.subjects}
     built = {p.name: {f.filename: f.sha256 for f in p.files} for p in state.published}
     with steps.step(f"download the wheels to prove from {dev.url}"):
         for member in building.releasable(ws):
@@ -269,6 +367,7 @@ def _prove(
         for member in released
         for name, digest in publishing.release_files(dev, member.name, member.version).items()
     }
+    state.digests = digests
 
     def stranger() -> str:
         state.consumer = consumer.run_consumer(
@@ -282,7 +381,7 @@ def _prove(
         )
         return f"pip install + migrate ok; contract tests: {state.consumer.tests}"
 
-    chosen = suites.select(ws, [m.name for m in state.releases])
+    chosen = suites.select(ws, [m.name for m in state.subjects])
     needs = suites.requirements(ws, chosen)
 
     def make_venv() -> Path:
@@ -306,7 +405,7 @@ def _prove(
     todo += [suite_proof(s) for s in reversed(chosen)]  # dependents (the host) first
     todo += [
         proofs.rehearsal(ws, m, dev_url=dev.url, db=db)
-        for m in state.releases
+        for m in state.subjects
         if proofs.has_migrations(m)
     ]
     width = jobs or proofs.workers()
@@ -315,11 +414,21 @@ def _prove(
 
 
 def _proof_failed(report: GateReport, failed: list[proofs.ProofResult]) -> ProofFailed:
+    names = ", ".join(r.name for r in failed)
+    details = "".join(f"\n  {r.name}: {r.detail}" for r in failed)
+    if report.reproved:
+        files = ", ".join(f"{p.name} {p.version}" for p in report.reproved)
+        return ProofFailed(
+            f"the proof of what {report.stable.url} serves failed: {names}; {files} are "
+            f"released there already ({report.not_reused}), nothing was promoted" + details,
+            fix="read the failed proofs' output above; fix the cause (the consumer, the "
+            "contract tests or the suites that changed), or release a fixed version",
+            report=report,
+        )
     files = ", ".join(f"{p.name} {p.version}" for p in report.releases)
     return ProofFailed(
-        f"the gate's proof failed: {', '.join(r.name for r in failed)}; {files} "
-        f"stay on {report.dev.url}, nothing was promoted to {report.stable.url}"
-        + "".join(f"\n  {r.name}: {r.detail}" for r in failed),
+        f"the gate's proof failed: {names}; {files} "
+        f"stay on {report.dev.url}, nothing was promoted to {report.stable.url}" + details,
         fix="read the failed proofs' output above; fix the cause, release a new version "
         "(monorel version) and run the gate again",
         report=report,
@@ -332,13 +441,14 @@ def _report(
     stable: Index,
     state: _Run,
     steps: Steps,
-    dirs: consumer.ConsumerDirs,
+    dirs: consumer.ConsumerDirs | None,
     keep_consumer: bool,
 ) -> GateReport:
+    kept = keep_consumer and state.consumer is not None and dirs is not None
     return GateReport(
         dev=dev,
         stable=stable,
-        releases=tuple(state.proven),
+        releases=() if state.reproving else tuple(state.proven),
         dev_only=tuple((m.name, m.version) for m in state.dev_only),
         unchanged=tuple((m.name, m.version) for m in state.unchanged),
         published=tuple(state.published),
@@ -348,5 +458,8 @@ def _report(
         consumer=state.consumer,
         promotions=tuple(state.promotions),
         timings=tuple(steps.timings),
-        kept_consumer=dirs.project if keep_consumer and state.consumer else None,
+        kept_consumer=dirs.project if kept and dirs is not None else None,
+        reproved=tuple(state.proven) if state.reproving else (),
+        reused=state.reused,
+        not_reused=state.not_reused,
     )

@@ -13,13 +13,19 @@ that adds the base's site-packages after its own. A probe run by the leg's pytho
 checks every requirement of our wheels against what it imports; where one is not met (an
 old release wanting another Django), the leg gets a complete venv of its own instead,
 installed and resolved by uv as a whole, so uv's resolution error is what the user sees.
+
+A new base venv's python imports what the legs' processes import once (``_warm_bytecode``),
+so that the legs that start together find Django's bytecode written instead of each
+compiling it at the same moment (where bytecode is written at all).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
+import os
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -39,6 +45,8 @@ from monorel.errors import ToolError
 _COMPLETE = ".monorel-complete"
 _BASE_PTH = "_monorel_base.pth"
 _PROBE = Path(__file__).with_name("_requires_probe.py")
+_WARM = Path(__file__).with_name("_warm_bytecode.py")
+_ISOLATED_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "DJANGO_SETTINGS_MODULE")
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,7 @@ def _layered(spec: VenvSpec, venvs: Path, target: Path) -> bool:
         if not (base / _COMPLETE).is_file():
             shutil.rmtree(base, ignore_errors=True)
             _install_whole(base_spec, base)
+            _warm_bytecode(base)
             (base / _COMPLETE).write_text("", encoding="utf-8")
     python = uv.create_venv(target, python=spec.python)
     # addsitedir, not a bare path: the base's own .pth files are processed too
@@ -109,10 +118,18 @@ def _layered(spec: VenvSpec, venvs: Path, target: Path) -> bool:
     uv.pip_install(target, list(map(str, spec.wheels)), no_deps=True, offline=spec.offline)
     names = [m["Name"] for m in metadata]
     try:
-        run([python, _PROBE, *names], drop_env=("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"))
+        run([python, _PROBE, *names], drop_env=_ISOLATED_ENV)
     except ToolError:
         return False
     return True
+
+
+def _warm_bytecode(base: Path) -> None:
+    """Write the bytecode every leg process needs, once (see ``_warm_bytecode.py``)."""
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return  # nothing would be written: each process compiles in memory either way
+    with contextlib.suppress(ToolError):  # only a speed-up: a leg compiles what is missing
+        run([base / "bin" / "python", _WARM], drop_env=_ISOLATED_ENV, timeout=120)
 
 
 def _third_party(spec: VenvSpec, metadata: list[Message]) -> tuple[str, ...]:
