@@ -38,17 +38,22 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monorel import migration_files
-from monorel.adapters import django_, pglast_
+from monorel.adapters import django_
 from monorel.bumps import Bump, rank, strongest
 from monorel.checks.django_apps import discover
 from monorel.checks.missing_migrations import import_path
 from monorel.errors import MigrationDeclarationError
-from monorel.semver import database, declarations, operation_table, sql_rules, state_rules
+from monorel.semver import database, declarations, operation_table, state_rules
 from monorel.semver.evidence import OPERATOR_FRAGMENTS, Evidence, OperatorNote, Unclassified
 from monorel.workspace import Member, Workspace
+
+if TYPE_CHECKING:
+    # pglast (behind sql_rules) takes a sixth of a second to import: it loads where SQL is
+    # judged, not for every verdict (most have no new migration)
+    from monorel.semver import sql_rules
 
 __all__ = ["PYTHON_ENV", "MigrationVerdict", "judge"]
 
@@ -290,6 +295,8 @@ def _described(
             broken = _Findings(tree[(label, name)])
             broken.unknown(f"a released migration no longer imports: {error}")
             out.append(broken)
+    from monorel.semver import sql_rules
+
     sql = sql_rules.SqlContext()
     # records come in the order migrate applies them: judge in that order (new tables)
     order = [key for key in records if key in findings] + [
@@ -423,6 +430,9 @@ def _judge_operation(
             line=line,
             operation=operation,
         )
+    from monorel.adapters import pglast_
+    from monorel.semver import sql_rules
+
     sql.old_types = _old_types(op.get("state", []))
     for statement in statements:
         try:
@@ -603,6 +613,8 @@ def _judge_edit(
                 f"{op['class']} is not an operation monorel knows",
                 operation=_operation_name(op),
             )
+    from monorel.adapters import pglast_
+
     tree_sql = [pglast_.canonical(s["sql"]) for s in record["statements"]]
     release_sql = [pglast_.canonical(s["sql"]) for s in release["statements"]]
     if tree_sql != release_sql:

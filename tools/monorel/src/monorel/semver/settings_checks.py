@@ -15,6 +15,8 @@ runtime (f-strings, constants) cannot be seen statically and are not counted.
 from __future__ import annotations
 
 import ast
+import re
+import unicodedata
 from pathlib import Path
 
 from monorel import sources
@@ -22,6 +24,10 @@ from monorel.errors import SourceParseError
 from monorel.semver.evidence import Evidence
 
 _BLOCKING = {"Error", "Critical"}
+# a call of Error or Critical names it as a whole word: a file whose text has neither
+# holds none, and is not parsed (parsing and walking every module of a large package cost
+# seconds); Python reads identifiers NFKC-normalised, so non-ASCII text is searched so too
+_MAY_CALL = re.compile(r"\b(?:Error|Critical)\b")
 
 
 def new_required_settings(old_dir: Path | None, new_dir: Path, rel_prefix: str) -> list[Evidence]:
@@ -57,7 +63,9 @@ def _error_ids(package_dir: Path, rel_prefix: str, where: str) -> dict[str, tupl
             continue
         try:
             source = sources.read(path)
-            if "id" not in source:
+            if not _MAY_CALL.search(
+                source if source.isascii() else unicodedata.normalize("NFKC", source)
+            ):
                 continue
             tree = sources.parse_text(source, rel)
         except SyntaxError as exc:
