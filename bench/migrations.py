@@ -264,7 +264,8 @@ def _workspace(root: Path, member: str, project: Project, python: Path) -> tuple
     (root / "pyproject.toml").write_text(
         '[project]\nname = "bench-history"\nversion = "0.0.0"\nrequires-python = ">=3.11"\n\n'
         '[tool.uv]\npackage = false\n\n[tool.uv.workspace]\nmembers = ["packages/*"]\n\n'
-        '[tool.monorel]\npublic-modules = ["api"]\n',
+        # third-party apps have no api module: their migrations are what is judged here
+        "[tool.monorel]\npublic-modules = []\n",
         encoding="utf-8",
     )
     (member_dir / "pyproject.toml").write_text(

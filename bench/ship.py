@@ -1,12 +1,20 @@
 """ship: `monorel ship --local` on a fresh clone of this repo, cold and warm, step by step.
 
+ship runs the whole release gate on the embedded devpi: build, publish to acme/dev, the
+proofs there (the stranger install, each released package's suite and its dependents'
+against the installed wheels, the rehearsals), devpi's push to acme/stable. Every step of
+the gate is a row, the proofs and their parts marked "(in parallel)".
+
 Runs (each in its own process, as the CLI would run; the step times are ship's own):
 
-  first ever    fresh clone, empty state dir: devpi-init, build, publish, and the
-                consumer's third-party wheels fetched from PyPI into the wheelhouse
-  cold devpi    the devpi server dir, its server and the dist dir removed; the wheelhouse
-                kept (a pip cache, not part of the index) - the target's "cold"
-  warm          devpi running, every version already published: nothing is uploaded
+  first ever    fresh clone, empty state dir: devpi-init, build, publish, the consumer's
+                third-party wheels fetched from PyPI into the wheelhouse, the suites'
+                venv and the rehearsal caches made, every proof, the promotion
+  cold devpi    the devpi server dir, its server and the dist dir removed; the wheelhouse,
+                venvs and rehearsal caches kept (caches, not part of the index) - the
+                target's "cold": the whole gate again
+  warm          devpi running, every version already on stable: nothing is published,
+                proven or promoted
   restart       devpi stopped, its server dir kept: a restart instead of devpi-init
 
 ``--quick`` runs "first ever" only (reusing this checkout's wheelhouse when it has one).
@@ -16,6 +24,7 @@ Also measured in full mode: what `devpi up` spends cold (init, start, user and i
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import sys
 import time
@@ -69,12 +78,10 @@ def run(quick: bool) -> Report:
                     prepare()
                 wall, result = _ship(root, port)
                 totals[label] = wall
-                for step, seconds in result["timings"]:
+                for step, seconds, _parallel in result["timings"]:
                     report.rows.append({"run": label, "step": step, "seconds": seconds})
                 # a step that ran "(in parallel)" overlapped others: it is not on the wall clock
-                steps = sum(
-                    s for step, s in result["timings"] if not step.endswith("(in parallel)")
-                )
+                steps = sum(s for _step, s, parallel in result["timings"] if not parallel)
                 report.rows.append(
                     {"run": label, "step": "(process start, imports)", "seconds": wall - steps}
                 )
@@ -82,6 +89,7 @@ def run(quick: bool) -> Report:
                 report.metrics[_key(label) + "_seconds"] = round(wall, 3)
                 report.metrics[_key(label) + "_published"] = result["published"]
                 report.metrics[_key(label) + "_contract_tests"] = result["tests"]
+                report.metrics[_key(label) + "_proofs"] = result["proofs"]
         finally:
             embedded_devpi.down(server)
         if quick:
@@ -176,10 +184,18 @@ def _child(payload: dict) -> dict:
         report = shipping.ship_local(ws, port=payload["port"], console=console)
     except Exception as exc:
         raise BenchError(f"ship failed: {exc}\n{console.file.getvalue()[-3000:]}") from exc
+    gate = report.gate
+    if not gate.ok:
+        raise BenchError(f"ship's gate failed: {[p.name for p in gate.proofs if not p.ok]}")
     return {
-        "timings": [(t.step, t.seconds) for t in report.timings],
-        "published": sum(1 for p in report.published for f in p.files if f.action == "upload"),
-        "tests": report.consumer.tests,
+        # the embedded devpi's port differs from run to run: rows name it once, as <devpi>
+        "timings": [
+            (re.sub(r"http://127\.0\.0\.1:\d+", "<devpi>", t.step), t.seconds, t.parallel)
+            for t in report.timings
+        ],
+        "published": sum(1 for p in gate.published for f in p.files if f.action == "upload"),
+        "tests": gate.consumer.tests if gate.consumer else "(nothing new: no proof)",
+        "proofs": [f"{p.name}: {'ok' if p.ok else 'FAILED'}" for p in gate.proofs],
     }
 
 

@@ -1,60 +1,21 @@
-"""Fixtures of the host's own tests (the contract tests in contracts/ do not use these)."""
+"""Fixtures of the host's own tests (the contract tests in contracts/ do not use these).
+
+Only Django and pytest here: `monorel rehearse` runs the contract tests below this
+directory in a venv of the host's requirements, and this file is loaded there too.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.apps import apps
 from django.test import Client
-
-_COUNTED_APPS = ("accounts_app", "billing_app", "host")
-
-
-def _row_counts() -> dict[str, int]:
-    """Rows per model of the domain apps and the host: the "nothing changed" snapshot."""
-    return {
-        model._meta.label: model._default_manager.count()
-        for label in _COUNTED_APPS
-        for model in apps.get_app_config(label).get_models()
-    }
+from host_api_client import API_TOKEN, JsonClient, row_counts_now
 
 
 @pytest.fixture
 def row_counts(db: None) -> Callable[[], dict[str, int]]:
-    return _row_counts
-
-
-API_TOKEN = "test-api-token"
-
-
-class JsonClient:
-    """Django's test client speaking JSON as an API caller with ``token``; returns (status,
-    parsed body). ``token=None`` sends no Authorization header."""
-
-    def __init__(self, client: Client, token: str | None = API_TOKEN) -> None:
-        self._client = client
-        self._auth = {} if token is None else {"Authorization": f"Bearer {token}"}
-
-    def post(
-        self, path: str, data: Any = None, *, headers: dict[str, str] | None = None
-    ) -> tuple[int, Any]:
-        body = b"" if data is None else json.dumps(data).encode()
-        return self.post_raw(path, body, content_type="application/json", headers=headers)
-
-    def post_raw(
-        self, path: str, body: bytes, *, content_type: str, headers: dict[str, str] | None = None
-    ) -> tuple[int, Any]:
-        response = self._client.post(
-            path, body, content_type=content_type, headers={**self._auth, **(headers or {})}
-        )
-        return response.status_code, response.json()
-
-    def get(self, path: str) -> tuple[int, Any]:
-        response = self._client.get(path, headers=self._auth)
-        return response.status_code, response.json()
+    return row_counts_now
 
 
 @pytest.fixture

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 from decimal import Decimal
 
 import accounts_app.api
 import billing_app.api
 import pytest
-from accounts_app.api import get_account, open_account, suspend_account
+from accounts_app.api import close_account, get_account, open_account, suspend_account
 from billing_app.api import InvoiceLineData, InvoiceService, webhook_payload
+from django.contrib.staticfiles import finders
 from host.http import STATUS_BY_CODE
 from host.payments import fake_reference
+from host.schemas import MONEY_PATTERN
 
 LINES = [
     {"description": "Seat", "quantity": 2, "unit_price": "10.00"},
@@ -62,8 +65,8 @@ def test_host_api_create_account(api, row_counts) -> None:
     ("payload", "code", "message"),
     [
         ([1, 2], "request.invalid_json", "the body must be a JSON object"),
-        ({"email": "a@example.com"}, "request.invalid_field", "name must be a non-empty string"),
-        ({"name": "A", "email": 7}, "request.invalid_field", "email must be a non-empty string"),
+        ({"email": "a@example.com"}, "request.invalid_field", "name is required"),
+        ({"name": "A", "email": 7}, "request.invalid_field", "email must be a string"),
         (
             {"name": " ", "email": "a@example.com"},
             "request.invalid_field",
@@ -203,7 +206,7 @@ def test_host_api_create_issue_and_get_invoice(api, account_id) -> None:
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
-        ({"currency": "EUR", "lines": LINES}, "account_id must be an integer"),
+        ({"currency": "EUR", "lines": LINES}, "account_id is required"),
         ({"account_id": True, "currency": "EUR", "lines": LINES}, "account_id must be an integer"),
         (
             {"account_id": "{id}", "currency": "EURO", "lines": LINES},
@@ -244,7 +247,23 @@ def test_host_api_create_issue_and_get_invoice(api, account_id) -> None:
                 "currency": "EUR",
                 "lines": [{"description": "Seat", "quantity": 2, "unit_price": "NaN"}],
             },
-            "lines[0].unit_price must be a finite number",
+            'lines[0].unit_price must be a decimal string such as "12.50"',
+        ),
+        (
+            {
+                "account_id": "{id}",
+                "currency": "EUR",
+                "lines": [{"description": "Seat", "quantity": 2, "unit_price": "1e26"}],
+            },
+            'lines[0].unit_price must be a decimal string such as "12.50"',
+        ),
+        (
+            {
+                "account_id": 2**63,
+                "currency": "EUR",
+                "lines": [{"description": "Seat", "quantity": 2, "unit_price": "1.00"}],
+            },
+            f"account_id must be at most {2**63 - 1}",
         ),
     ],
 )
@@ -331,7 +350,7 @@ def test_host_api_pay_invoice_is_idempotent(api, row_counts, open_invoice_id) ->
     after_first = row_counts()
     second = api.post(path, {"amount": "20.00"}, headers=headers)
 
-    # then both answers are the same payment, and the retry wrote nothing
+    # then both answers are the same payment, the retry says it is one, and it wrote nothing
     status, payment = first
     assert status == 201
     assert payment == {
@@ -342,7 +361,8 @@ def test_host_api_pay_invoice_is_idempotent(api, row_counts, open_invoice_id) ->
         "gateway_reference": fake_reference("order-42"),
         "idempotency_key": "order-42",
     }
-    assert second == first
+    assert second == (200, payment)
+    assert api.last_response["Idempotent-Replayed"] == "true"
     assert row_counts() == after_first
     _, invoice = api.get(f"/api/invoices/{open_invoice_id}")
     assert (invoice["status"], invoice["amount_paid"], invoice["amount_due"]) == (
@@ -414,3 +434,185 @@ def test_host_api_maps_every_exported_domain_error() -> None:
         cls.code for cls in exported if cls not in bases and cls.code not in STATUS_BY_CODE
     )
     assert unmapped == []
+
+
+def test_host_api_paths_no_pattern_matches_are_json_404s(api) -> None:
+    # given a path the catch-all cannot match (its newline is outside <path:>)
+    status, body = api.get("/api/nothing/%0A")
+
+    # then it is still the API's error, not Django's HTML page
+    assert (status, body) == (404, _error("request.not_found", "no API endpoint at this path"))
+
+
+# --- bounds of what a request may carry ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "message"),
+    [
+        (
+            b'{"name": "' + b"x" * 70_000 + b'"}',
+            413,
+            "request.too_large",
+            "the request body is larger than 65536 bytes",
+        ),
+        (
+            b'{"a":' * 33 + b"1" + b"}" * 33,
+            400,
+            "request.invalid_json",
+            "the body nests 33 levels deep (at most 32)",
+        ),
+        (
+            b'{"name": "Ada\\u0000", "email": "ada@example.com"}',
+            400,
+            "request.invalid_field",
+            "name contains a NUL character",
+        ),
+        (
+            b'{"name": "\\ud800", "email": "ada@example.com"}',
+            400,
+            "request.invalid_field",
+            "name contains a lone surrogate (\\ud800-\\udfff)",
+        ),
+        (
+            b'{"name": "Ada", "email": "ada@example.com", "x": NaN}',
+            400,
+            "request.invalid_json",
+            "the body is not valid JSON",
+        ),
+        (b"\xff\xfe", 400, "request.invalid_json", "the body is not valid JSON"),
+    ],
+)
+def test_host_api_bodies_out_of_bounds_are_refused(api, row_counts, body, status, code, message):
+    before = row_counts()
+
+    assert api.post_raw("/api/accounts", body, content_type="application/json") == (
+        status,
+        _error(code, message),
+    )
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("make_account", "code", "message"),
+    [
+        (lambda: 987654, "billing.unknown_account", "account 987654 does not exist"),
+        (
+            lambda: close_account(open_account(name="Gone", email="gone@example.com").id).id,
+            "billing.account_closed",
+            "account {id} is closed",
+        ),
+    ],
+)
+def test_host_api_invoice_for_an_unknown_or_closed_account_is_a_422(
+    api, row_counts, make_account, code, message
+) -> None:
+    # given an account id no invoice can be for
+    account_id = make_account()
+    before = row_counts()
+
+    # when a draft is asked for it
+    status, body = api.post(
+        "/api/invoices", {"account_id": account_id, "currency": "EUR", "lines": LINES}
+    )
+
+    # then it is refused as unprocessable, with the domain's code, and nothing is written
+    assert (status, body) == (422, _error(code, message.format(id=account_id)))
+    assert row_counts() == before
+
+
+def test_host_api_answers_a_crash_with_a_request_id_it_logs(
+    client, settings, caplog, row_counts
+) -> None:
+    # given a broken configuration (no token list at all) and a caller's request id
+    settings.HOST_API_TOKENS = None
+    before = row_counts()
+
+    # when a request comes in
+    with caplog.at_level(logging.ERROR, logger="host.http"):
+        response = client.get(
+            "/api/accounts/1",
+            headers={"Authorization": "Bearer x", "X-Request-Id": "req-42"},
+        )
+
+    # then the answer is the API's 500 naming the id, and the log has it with the traceback
+    assert response.status_code == 500
+    assert response.json() == {
+        "error": {
+            "code": "server.error",
+            "message": "the server failed; quote request id req-42 when you report it",
+            "request_id": "req-42",
+        }
+    }
+    assert response["X-Request-Id"] == "req-42"
+    [record] = [r for r in caplog.records if r.name == "host.http"]
+    assert record.getMessage() == "request req-42: GET /api/accounts/1 failed"
+    assert record.exc_info is not None and record.exc_info[0] is TypeError
+    assert row_counts() == before
+
+
+def test_host_api_gives_every_answer_a_request_id(api) -> None:
+    # when a caller sends none, or one that is not a plain token, then one is made up
+    api.get("/api/accounts/999999")
+    made = api.last_response["X-Request-Id"]
+    api._client.get("/api/accounts/1", headers={"X-Request-Id": "no spaces allowed"})
+
+    assert len(made) == 32 and made.isalnum()
+
+
+# --- the OpenAPI description -----------------------------------------------------------------
+
+
+def test_host_api_schema_describes_every_endpoint_from_the_validating_code(client) -> None:
+    # when the description is fetched (no token needed)
+    response = client.get("/api/schema")
+
+    # then it lists every endpoint, with the security schemes and the request bounds the
+    # validation enforces
+    schema = response.json()
+    assert response.status_code == 200
+    assert schema["openapi"].startswith("3.")
+    assert {path: sorted(ops) for path, ops in schema["paths"].items()} == {
+        "/api/accounts": ["post"],
+        "/api/accounts/{account_id}": ["get"],
+        "/api/invoices": ["post"],
+        "/api/invoices/{invoice_id}": ["get"],
+        "/api/invoices/{invoice_id}/issue": ["post"],
+        "/api/invoices/{invoice_id}/payments": ["post"],
+        "/api/webhooks/inbound": ["post"],
+    }
+    assert schema["components"]["securitySchemes"] == {
+        "BearerToken": {"type": "http", "scheme": "bearer"},
+        "SignedBody": {"type": "apiKey", "in": "header", "name": "X-Signature"},
+    }
+    components = schema["components"]["schemas"]
+    assert components["PaymentIn"]["properties"]["amount"]["pattern"] == MONEY_PATTERN
+    assert components["InvoiceIn"]["properties"]["lines"]["maxItems"] == 100
+    assert components["AccountIn"]["properties"]["name"]["maxLength"] == 200
+    pay = schema["paths"]["/api/invoices/{invoice_id}/payments"]["post"]
+    assert sorted(pay["responses"]) == [
+        "200",
+        "201",
+        "400",
+        "401",
+        "402",
+        "404",
+        "409",
+        "413",
+        "415",
+        "500",
+        "502",
+    ]
+    assert [p["name"] for p in pay["parameters"]] == ["invoice_id", "Idempotency-Key"]
+
+
+def test_host_api_docs_page_renders_the_schema(client) -> None:
+    # when a person opens the docs page
+    response = client.get("/api/docs")
+
+    # then it is the Swagger UI page over /api/schema, with its assets served by the host
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '"url": "/api/schema"' in page
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    assert finders.find("ninja/swagger-ui-bundle.js") is not None

@@ -182,3 +182,100 @@ def test_host_outbound_command_without_a_url_exits_2(settings) -> None:
     assert caught.value.returncode == 2
     assert str(caught.value).startswith("HOST_OUTBOUND_WEBHOOK_URL is not set")
     assert OutboundWebhook.objects.get().status == "pending"
+
+
+# --- receivers that never finish answering --------------------------------------------------
+
+_TRICKLED_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+
+
+@dataclass
+class SlowReceiver:
+    """A raw TCP receiver that reads the request, then trickles a 200 answer one byte per
+    0.2 s (``trickle``) or says nothing (``hang``), for at most ``lasts`` seconds: long past
+    the deadline, so a client without one would end up with a delivered 200."""
+
+    mode: str
+    url: str = ""
+    lasts: float = 20.0
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def serve(self, server: socket.socket) -> None:
+        with server:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                if self.mode == "trickle":
+                    for byte in _TRICKLED_ANSWER:
+                        if self.stop.wait(self.lasts / len(_TRICKLED_ANSWER)):
+                            return
+                        try:
+                            conn.sendall(bytes([byte]))
+                        except OSError:
+                            return  # the client hung up: what a deadline does
+                else:
+                    self.stop.wait(self.lasts)
+
+
+@pytest.fixture(params=["trickle", "hang"])
+def slow_receiver(request: pytest.FixtureRequest) -> Iterator[SlowReceiver]:
+    fake = SlowReceiver(mode=request.param)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    fake.url = f"http://127.0.0.1:{server.getsockname()[1]}/hooks"
+    thread = threading.Thread(target=fake.serve, args=(server,), daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        fake.stop.set()
+        thread.join()
+
+
+def _lockable(pk: int) -> bool:
+    """Whether another connection can take the webhook's row lock right now (PostgreSQL)."""
+    from django.db import connection, transaction
+
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with transaction.atomic():
+                OutboundWebhook.objects.select_for_update(nowait=True).get(pk=pk)
+            result.append(True)
+        except Exception:
+            result.append(False)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join()
+    return result == [True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_host_outbound_a_slow_receiver_is_a_failed_attempt_within_the_deadline(
+    slow_receiver: SlowReceiver,
+) -> None:
+    # given a queued webhook and a receiver that trickles its answer, or never gives one
+    webhook = _queued()
+    receiver = Receiver(url=slow_receiver.url, secret=SECRET, timeout=1.0, max_attempts=3)
+
+    # when the due ones are delivered with a one-second deadline per attempt
+    report = deliver_due(receiver, now=NOW)
+
+    # then the attempt failed at the deadline and waits for its retry (not delivered at
+    # the end of the trickle), and the row is not locked any more
+    assert report == DeliveryReport(retrying=1)
+    assert _state(webhook) == (
+        "pending",
+        1,
+        NOW + dt.timedelta(seconds=30),
+        f"{slow_receiver.url} unreachable: no complete answer within 1 s",
+    )
+    assert _lockable(webhook.pk)

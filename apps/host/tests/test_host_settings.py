@@ -106,9 +106,10 @@ def test_host_settings_env_list_and_int() -> None:
 
 
 def test_host_settings_wiring() -> None:
-    assert settings.INSTALLED_APPS[-3:] == [
+    assert settings.INSTALLED_APPS[-4:] == [
         "accounts_app.apps.AccountsConfig",
         "billing_app.apps.BillingConfig",
+        "ninja",
         "host",
     ]
     assert settings.BILLING_PAYMENT_GATEWAY == "host.payments.FakeGateway"
@@ -189,3 +190,31 @@ def test_host_settings_deploy_check_passes_configured_secrets(settings) -> None:
     settings.HOST_OUTBOUND_WEBHOOK_SECRET = "another-long-random-secret"
     # when / then
     assert _deploy_errors() == []
+
+
+def _errors() -> list[str]:
+    from django.core import checks
+
+    return [e.id for e in checks.run_checks() if e.id.startswith("host.")]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("HOST_API_MAX_BODY_BYTES", 0, ["host.E004"]),
+        ("HOST_API_MAX_DEPTH", "32", ["host.E004"]),
+        ("HOST_API_MAX_DEPTH", True, ["host.E004"]),
+        ("HOST_OUTBOUND_WEBHOOK_TIMEOUT", 0, ["host.E005"]),
+        ("HOST_OUTBOUND_WEBHOOK_TIMEOUT", -1.5, ["host.E005"]),
+        ("HOST_OUTBOUND_WEBHOOK_TIMEOUT", 0.5, []),
+        ("HOST_API_MAX_BODY_BYTES", 1024, []),
+    ],
+)
+def test_host_settings_checks_refuse_limits_that_bound_nothing(
+    settings, name: str, value: object, expected: list[str]
+) -> None:
+    # given one limit set to the value
+    setattr(settings, name, value)
+
+    # when / then
+    assert _errors() == expected

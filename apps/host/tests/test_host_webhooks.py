@@ -123,10 +123,34 @@ def test_host_webhooks_good_signature_records_the_event_once(client) -> None:
             "X-Signature needs t=<unix seconds> and at least one v1=<hex>",
         ),
         (
-            "v1=00",
+            "v1={bad}",
             400,
             "webhooks.malformed_signature",
             "X-Signature needs t=<unix seconds> and at least one v1=<hex>",
+        ),
+        (
+            "t={now},v1=00",
+            400,
+            "webhooks.malformed_signature",
+            "X-Signature v1= must be 64 lower-case hex digits",
+        ),
+        (
+            "t=" + "9" * 5000 + ",v1={bad}",
+            400,
+            "webhooks.malformed_signature",
+            "X-Signature is longer than 1024 characters",
+        ),
+        (
+            "t=" + "9" * 13 + ",v1={bad}",
+            400,
+            "webhooks.malformed_signature",
+            "X-Signature t= has more than 12 digits",
+        ),
+        (
+            ",".join(["v0=x"] * 11),
+            400,
+            "webhooks.malformed_signature",
+            "X-Signature has more than 10 parts",
         ),
         (
             "t={now},v1=",
@@ -210,7 +234,7 @@ def test_host_webhooks_signed_event_without_id(client) -> None:
 
     assert _post(client, body, header) == (
         400,
-        _error("request.invalid_field", "id must be a non-empty string"),
+        _error("request.invalid_field", "id is required"),
     )
     assert InboundEvent.objects.count() == 0
 

@@ -50,6 +50,8 @@ def test_accounts_ref_is_frozen() -> None:
         ("   ", "ada@example.com"),
         ("x" * 201, "ada@example.com"),
         (None, "ada@example.com"),
+        ("Ada\x00Lovelace", "ada@example.com"),
+        ("Ada", "ada\x00@example.com"),
         ("Ada", ""),
         ("Ada", "not-an-email"),
         ("Ada", "ada@"),

@@ -40,6 +40,11 @@ def test_billing_api_exports_exactly_the_contract() -> None:
             # additions, see DEVIATIONS in the API contract
             "InvalidInvoiceData",
             "InvalidIdempotencyKey",
+            # invoices only for accounts that exist and are not closed; replays told apart
+            "UnknownAccount",
+            "AccountClosed",
+            "PaymentOutcome",
+            "charge_invoice",
         ]
     )
     assert all(hasattr(api, name) for name in api.__all__)
@@ -56,6 +61,8 @@ def test_billing_api_exports_exactly_the_contract() -> None:
         (api.InvalidIdempotencyKey, "billing.invalid_idempotency_key", False),
         (api.Overpayment, "billing.overpayment", False),
         (api.AccountNotBillable, "billing.account_not_billable", False),
+        (api.UnknownAccount, "billing.unknown_account", False),
+        (api.AccountClosed, "billing.account_closed", False),
         (api.GatewayError, "billing.gateway_error", True),
         (api.GatewayDeclined, "billing.gateway_declined", False),
         (api.IdempotencyConflict, "billing.idempotency_conflict", False),

@@ -9,6 +9,7 @@ import billing_fakes
 import pytest
 from accounts_app.api import close_account, suspend_account
 from billing_app.api import (
+    AccountClosed,
     AccountNotBillable,
     InvalidAmount,
     InvalidCurrency,
@@ -18,6 +19,7 @@ from billing_app.api import (
     InvoiceNotFound,
     InvoiceRef,
     InvoiceService,
+    UnknownAccount,
 )
 from billing_app.models import Invoice, InvoiceLine
 from billing_factories import billable_account_id, db_state, draft_invoice, open_invoice
@@ -236,13 +238,48 @@ def test_billing_issue_refuses_an_unbillable_account(make_unbillable) -> None:
     assert Invoice.objects.get(pk=draft.id).issued_at is None
 
 
-def test_billing_issue_refuses_a_missing_account() -> None:
-    draft = draft_invoice(account_id=987654)
+def test_billing_create_refuses_an_unknown_or_closed_account() -> None:
+    # given an id no account has, and a closed account
+    closed = billable_account_id()
+    close_account(closed)
+    before = db_state()
 
+    # when drafts are asked for them, then each is refused by its own code, writing nothing
+    with pytest.raises(UnknownAccount) as unknown:
+        service.create(account_id=987654, currency="EUR", lines=[line()])
+    with pytest.raises(AccountClosed) as gone:
+        service.create(account_id=closed, currency="EUR", lines=[line()])
+
+    assert (unknown.value.code, str(unknown.value)) == (
+        "billing.unknown_account",
+        "account 987654 does not exist",
+    )
+    assert (gone.value.code, str(gone.value)) == (
+        "billing.account_closed",
+        f"account {closed} is closed",
+    )
+    assert db_state() == before
+
+
+def test_billing_create_accepts_a_suspended_account_and_issue_refuses_it() -> None:
+    # given a suspended account: a draft may wait for it, issuing may not
+    account_id = billable_account_id()
+    suspend_account(account_id)
+
+    # when / then
+    draft = service.create(account_id=account_id, currency="EUR", lines=[line()])
     with pytest.raises(AccountNotBillable):
         service.issue(draft.id)
-
     assert service.get(draft.id).status == "draft"
+
+
+def test_billing_create_refuses_a_nul_in_a_description() -> None:
+    before = db_state()
+
+    with pytest.raises(InvalidInvoiceData, match="line 0: description contains a NUL"):
+        service.create(account_id=billable_account_id(), currency="EUR", lines=[line("a\x00b")])
+
+    assert db_state()[:3] == before[:3]
 
 
 # --- void, get ----------------------------------------------------------------------------

@@ -17,8 +17,10 @@ from billing_app.api import (
     InvoiceNotFound,
     InvoiceService,
     Overpayment,
+    PaymentOutcome,
     PaymentRef,
     apply_payment,
+    charge_invoice,
 )
 from billing_app.models import Invoice, Payment
 from billing_factories import db_state, open_invoice
@@ -115,6 +117,21 @@ def test_billing_same_key_twice_is_one_payment() -> None:
     assert billing_fakes.webhooks == webhooks_after_first
 
 
+def test_billing_charge_invoice_tells_a_replay_from_a_new_payment() -> None:
+    # given an open invoice
+    invoice = open_invoice()
+
+    # when the same payment is charged twice with one key
+    first = charge_invoice(invoice_id=invoice.id, amount=Decimal("10.00"), idempotency_key="k")
+    again = charge_invoice(invoice_id=invoice.id, amount=Decimal("10.00"), idempotency_key="k")
+
+    # then the second is the first payment, marked as replayed, and charged nothing
+    assert first == PaymentOutcome(payment=first.payment, replayed=False)
+    assert again == PaymentOutcome(payment=first.payment, replayed=True)
+    assert apply_payment(invoice.id, Decimal("10.00"), "k") == first.payment
+    assert len(billing_fakes.charges) == 1
+
+
 def test_billing_replay_after_the_invoice_is_paid_returns_the_payment() -> None:
     invoice = open_invoice()
     first = apply_payment(invoice.id, invoice.total, "key-full")
@@ -150,7 +167,7 @@ def test_billing_same_key_on_another_invoice_is_a_conflict() -> None:
     assert db_state() == before
 
 
-@pytest.mark.parametrize("key", ["", "   ", "k" * 129, None, 42])
+@pytest.mark.parametrize("key", ["", "   ", "k" * 129, None, 42, "k\x00"])
 def test_billing_bad_idempotency_key_is_refused(key: object) -> None:
     invoice = open_invoice()
     before = db_state()
@@ -199,6 +216,9 @@ def test_billing_overpayment_is_refused_and_changes_nothing() -> None:
         Decimal("1.005"),
         Decimal("NaN"),
         Decimal("-Infinity"),
+        Decimal("1E+26"),  # quantizing it to cents overflows the decimal context
+        Decimal("1E+1000000"),
+        Decimal("1E-30"),
         1.5,
         "1.50",
         True,

@@ -29,11 +29,15 @@ class CheckRun:
 
 def run_check(root: Path, *args: str, json_output: bool = True) -> CheckRun:
     """``monorel --root ROOT check ARGS [--format json]`` with stdout and stderr captured."""
+    return CheckRun(*run_cli(root, "check", *args, *(["--format", "json"] if json_output else [])))
+
+
+def run_cli(root: Path, *args: str) -> tuple[int, str, str]:
+    """``monorel --root ROOT ARGS`` in this process: (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
-    argv = ["--root", str(root), "check", *args, *(["--format", "json"] if json_output else [])]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return CheckRun(code, out.getvalue(), err.getvalue())
+        code = main(["--root", str(root), *args])
+    return code, out.getvalue(), err.getvalue()
 
 
 def copy_workspace(source: Path, target: Path) -> Path:

@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from monorel import building, embedded_devpi, publishing, workspace
 from monorel.adapters import devpi
 from monorel.building import BuiltPackage
@@ -33,9 +34,12 @@ class SharedDevpi:
     url: str
     auth: devpi.BasicAuth
 
-    def new_index(self, name: str) -> publishing.Index:
-        """A fresh non-volatile ``acme/<name>`` index (tests never share one)."""
-        created = devpi.ensure_index(self.url, auth=self.auth, index=f"acme/{name}", volatile=False)
+    def new_index(self, name: str, *, volatile: bool = True) -> publishing.Index:
+        """A fresh ``acme/<name>`` index (tests never share one): volatile, a dev index that
+        `monorel publish` uploads to, unless ``volatile=False`` (a stable one)."""
+        created = devpi.ensure_index(
+            self.url, auth=self.auth, index=f"acme/{name}", volatile=volatile
+        )
         assert created, f"index acme/{name} already existed"
         return publishing.Index(url=f"{self.url}/acme/{name}/")
 
@@ -74,6 +78,22 @@ def build_all(ws: Workspace) -> list[BuiltPackage]:
 def index_files(index: publishing.Index, name: str) -> dict[str, str | None]:
     """filename -> sha256 of what the index lists for ``name``."""
     return {f.filename: f.sha256 for f in devpi.project_files(index.simple_url, name)}
+
+
+CREDENTIAL_ENV = (
+    "MONOREL_INDEX_USER",
+    "MONOREL_INDEX_PASSWORD",
+    "UV_PUBLISH_USERNAME",
+    "UV_PUBLISH_PASSWORD",
+    "UV_PUBLISH_TOKEN",
+)
+
+
+def clear_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No upload credentials from this machine: none in the environment, an empty keyring."""
+    for name in CREDENTIAL_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
 
 def git_env() -> dict[str, str]:

@@ -12,6 +12,7 @@ from monorel import building
 from monorel.building import BuiltPackage
 from monorel.cli import main
 from monorel.errors import ArtifactCheckFailed
+from monorel.workspace import Workspace
 from monorel_release_support import TEMPLATE, git_out, load, release_members
 from monorel_workspaces import commit_all, write, write_workspace
 
@@ -135,3 +136,132 @@ def test_a_release_is_built_from_its_release_point_when_the_package_changed_sinc
     assert "people_app/api.py" in names and "people_app/unreleased.py" not in names
     assert people.wheel.path.parent == root / ".monorel/dist/people-app"
     assert ledger_source == building.Source(None, "working tree")
+
+
+# --- [tool.monorel] wheel-checks: what consumers see -------------------------------------
+
+ALL_WHEEL_CHECKS = (
+    'org = "acme"\nwheel-checks = ["license-file", "python-classifiers", '
+    '"django-classifiers", "project-urls", "long-description"]\n'
+)
+COMPLETE_PROJECT = """\
+license = "MIT"
+license-files = ["LICENSE"]
+readme = "README.md"
+classifiers = [
+    "Framework :: Django :: 5.2",
+    "Programming Language :: Python :: 3",
+    "Programming Language :: Python :: 3.11",
+    "Programming Language :: Python :: 3.12",
+    "Programming Language :: Python :: 3.13",
+]
+
+[project.urls]
+Source = "https://example.com/src/people-app"
+Changelog = "https://example.com/src/people-app/CHANGELOG.md"
+"""
+COMPLETE_README = """\
+# people-app
+
+People, for [ledger-app](https://example.com/src/ledger-app); see [below](#api).
+
+```python
+INSTALLED_APPS = [..., "people_app"]  # [not](a-link)
+```
+
+## API
+"""
+
+
+def _people_app_with(tmp_path: Path, project: str, readme: str) -> Workspace:
+    """release_members() with people-app requiring Django, its [project] extended by
+    ``project``, a README.md and a LICENSE."""
+    members = release_members()
+    members[0].dependencies = ["Django>=5.2,<6"]
+    members[0].files = {"README.md": readme, "LICENSE": "MIT License\n"}
+    root = write_workspace(tmp_path / "ws", members, monorel_config=ALL_WHEEL_CHECKS, commit=None)
+    pyproject = root / "packages/people-app/pyproject.toml"
+    text = pyproject.read_text()
+    # the [project] keys (and [project.urls]) go where [project] ends
+    marker = "\n[tool.hatch.build.targets.wheel]"
+    pyproject.write_text(text.replace(marker, "\n" + project + marker, 1))
+    git_out(root, "init", "-q", "-b", "main")
+    commit_all(root, "initial")
+    return load(root)
+
+
+def test_build_accepts_a_wheel_with_everything_consumers_need(tmp_path: Path) -> None:
+    # given people-app with a licence file, classifiers, URLs and an index-ready readme
+    ws = _people_app_with(tmp_path, COMPLETE_PROJECT, COMPLETE_README)
+
+    # when
+    built = building.build(ws, ws.member("people-app"))
+
+    # then the licence ships and METADATA names it
+    names, metadata = _wheel(built)
+    assert "people_app-1.0.0.dist-info/licenses/LICENSE" in names
+    assert metadata.get_all("License-File") == ["LICENSE"]
+    assert metadata.get_all("Project-URL") == [
+        "Source, https://example.com/src/people-app",
+        "Changelog, https://example.com/src/people-app/CHANGELOG.md",
+    ]
+
+
+def test_build_names_every_consumer_facing_gap(tmp_path: Path) -> None:
+    # given people-app with no licence file, a hole in its Python claims, a Django claim its
+    # requirement excludes, no changelog URL and a readme written for the repository
+    project = """\
+license = "MIT"
+readme = "README.md"
+classifiers = [
+    "Framework :: Django :: 4.2",
+    "Programming Language :: Python :: 3.11",
+    "Programming Language :: Python :: 3.13",
+]
+
+[project.urls]
+Source = "https://example.com/src/people-app"
+"""
+    readme = (
+        "# people-app\n\nSee [ledger-app](../ledger-app) and ![logo](docs/logo.png).\n\n"
+        "## Development\n\nRun `uv run pytest`.\n"
+    )
+    ws = _people_app_with(tmp_path, project, readme)
+    # hatchling finds LICENSE on its own: leave the file out of this wheel
+    (ws.root / "packages/people-app/LICENSE").unlink()
+
+    # when / then every gap is named, and nothing is left in the dist dir as verified
+    with pytest.raises(ArtifactCheckFailed) as refused:
+        building.build(ws, ws.member("people-app"))
+    assert refused.value.message == (
+        "people-app 1.0.0: the built distributions are not releasable:\n"
+        "  - no License-File in METADATA: add a LICENSE file and "
+        '[project] license-files = ["LICENSE"]\n'
+        "  - Requires-Python >=3.11 admits Python 3.12, which no classifier claims: "
+        "claim and test it, or raise requires-python\n"
+        "  - claims Django 4.2 but requires django<6,>=5.2\n"
+        "  - no Project-URL for the changelog: add it to [project.urls] "
+        '(Changelog = "https://...")\n'
+        "  - the long description links ../ledger-app, docs/logo.png: relative links break "
+        "on an index page; make them absolute URLs\n"
+        "  - the long description has a section for developers of the repository "
+        "('## Development'); consumers read it on the index: move it out of the readme"
+    )
+
+
+def test_unknown_wheel_checks_are_a_configuration_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a workspace naming a check monorel does not have
+    root = write_workspace(
+        tmp_path / "ws", release_members(), monorel_config='wheel-checks = ["licence"]\n'
+    )
+
+    # when / then nothing is built
+    assert main(["--root", str(root), "build"]) == 2
+    assert capsys.readouterr().err == (
+        "error[MR001]: [tool.monorel] wheel-checks names unknown checks: licence\n"
+        "  fix: use only: license-file, python-classifiers, django-classifiers, project-urls, "
+        "long-description\n"
+    )
+    assert not (root / ".monorel" / "dist").exists()

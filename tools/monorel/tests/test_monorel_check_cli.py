@@ -73,6 +73,9 @@ def test_json_output_has_a_stable_schema(ws: Path) -> None:
             "rules": ["MR-IMPORT", "MR-PIN"],
             "members": ["ledger-app", "people-app", "shop"],
             "exit_code": 1,
+            "baselined": 0,
+            "baseline_gone": 0,
+            "suppressed": [],
         },
     }
 

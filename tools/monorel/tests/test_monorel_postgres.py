@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -120,3 +123,37 @@ def test_monorel_postgres_plugin_chooses_the_session_database(
     flag: bool, environ: dict[str, str], expected: DatabaseChoice
 ) -> None:
     assert choose_database(postgres_flag=flag, environ=environ) == expected
+
+
+def test_monorel_postgres_plugin_without_postgres_is_an_error_and_fix_pair(
+    tmp_path: Path,
+) -> None:
+    # given a PATH with python but without the PostgreSQL binaries, and a passing test
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    (tmp_path / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
+    env = {**os.environ, "PATH": str(bin_dir)}
+    env.pop("TEST_DATABASE_URL", None)
+
+    # when the suite is run with --postgres
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--postgres", "-p", "no:cacheprovider", "-q"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    # then it stops before running anything with the error and the fix, no traceback
+    assert done.returncode == 4
+    assert done.stderr.strip().splitlines() == [
+        "ERROR: error[MR070]: pytest --postgres cannot start a throwaway PostgreSQL cluster: "
+        "`initdb` is not installed or not on PATH: cannot start an ephemeral PostgreSQL",
+        "  fix: install the PostgreSQL server (e.g. apt-get install postgresql) and put its "
+        "bin directory (initdb, pg_ctl, postgres) on PATH; or run the suite on SQLite "
+        "(without --postgres), or point it at a running server with "
+        "TEST_DATABASE_URL=postgres://USER@HOST:PORT/postgres",
+    ]
+    assert "Traceback" not in done.stdout + done.stderr

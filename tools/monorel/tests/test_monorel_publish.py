@@ -12,23 +12,19 @@ from monorel import building, publishing
 from monorel.building import BuiltPackage
 from monorel.cli import main
 from monorel.errors import CredentialsMissing, PublishRefused
-from monorel_release_support import SharedDevpi, index_files, load, release_members
-from monorel_workspaces import write_workspace
-
-_CREDENTIAL_ENV = (
-    "MONOREL_INDEX_USER",
-    "MONOREL_INDEX_PASSWORD",
-    "UV_PUBLISH_USERNAME",
-    "UV_PUBLISH_PASSWORD",
-    "UV_PUBLISH_TOKEN",
+from monorel_release_support import (
+    SharedDevpi,
+    clear_credentials,
+    index_files,
+    load,
+    release_members,
 )
+from monorel_workspaces import write_workspace
 
 
 @pytest.fixture(autouse=True)
 def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in _CREDENTIAL_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    clear_credentials(monkeypatch)
 
 
 def _files(built: list[BuiltPackage]) -> dict[str, dict[str, str]]:

@@ -1,19 +1,27 @@
 """Real rehearsals on a throwaway workspace: tiny-core, tiny-shop (1.0.0 -> 1.1.0), tiny-host.
 
 The workspace is made once per session (git history with tiny-shop 1.0.0 released);
-each scenario is a copy with one more commit that bumps tiny-shop to 1.1.0:
+each scenario is a copy with one more commit that moves tiny-shop to 1.1.0. Item has a
+note the seed fills, a memo and a status the seed never sets (the generated rows do):
 
-- good:       adds ``Item.sku`` and backfills it (the host's seed now has skus: the
-              1.0.0 leg loads the seed as it was at 1.0.0) -> every step passes
-- drop:       removes ``Item.note`` (seed rows hold notes) -> fails at row survival, names it
-- constraint: adds CHECK (price > 0) (the seed has price 0) -> fails at migrate with the DB error
-- view:       the drop, where the host's own migration made a view over ``Item.note``:
-              SQLite refuses to drop the column (fails at migrate); PostgreSQL drops the
-              view with the column (CASCADE), which row survival names
+- good:        adds ``Item.sku`` and backfills it -> every step passes
+- unfilled:    drops ``Item.memo`` (NULL in every seed row) -> data survival names it
+- deletes:     a RunPython deletes the items of one status -> data survival counts them
+- truncates:   ``Item.note`` TextField -> CharField(max_length=20) -> data survival
+- forgets:     the released 0001 is edited to add a view and a trigger -> schema names both
+- squash:      0001 + an unreleased 0002 (sku) squashed, originals deleted -> schema
+- old-minor:   drops ``Item.note`` (declared), the old code still selects it -> old code fails
+- old-major:   the same as a declared breaking change -> reported as expected, passes
+- renames:     Item -> Article, name -> title, a declared breaking change: the schema
+               equals a fresh install's although PostgreSQL kept the old generated names,
+               the data is found under the new names, only the old code fails (expected)
+- constraint:  adds CHECK (price > 0) (the seed has price 0) -> fails at migrate
+- view:        drops ``Item.note``, which a view of the host selects: SQLite refuses
+               (migrate), PostgreSQL drops the view with the column (data survival)
 
-Every scenario runs on SQLite and on PostgreSQL (an ephemeral cluster started by
-``--db postgres`` for the good upgrade; one shared cluster passed as ``--db URL`` for the
-others). One wheel/venv cache serves all rehearsals, so each wheel is built once.
+Every scenario runs on SQLite and on PostgreSQL (the good upgrade with an ephemeral
+cluster of its own, ``--db postgres``; the others on one shared cluster passed as
+``--db URL``). One wheel/venv cache serves all rehearsals, so each wheel is built once.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import textwrap
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -37,6 +46,21 @@ from monorel.cli import main
 from monorel.postgres import EphemeralPostgres
 
 pytestmark = pytest.mark.skipif(shutil.which("uv") is None, reason="rehearsals need uv")
+
+_ITEM_FIELDS_0001 = """
+                ("name", models.CharField(max_length=100)),
+                ("price", models.IntegerField()),
+                ("note", models.TextField(blank=True, default="")),
+                ("memo", models.TextField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("new", "New"), ("sold", "Sold"), ("gone", "Gone")],
+                        default="new",
+                        max_length=4,
+                    ),
+                ),
+"""
 
 _CORE_MIGRATION = """
 from django.db import migrations, models
@@ -61,7 +85,8 @@ class Migration(migrations.Migration):
     ]
 """
 
-_SHOP_MIGRATION = """
+_SHOP_MIGRATION = (
+    """
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -78,11 +103,9 @@ class Migration(migrations.Migration):
                     models.BigAutoField(
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
-                ),
-                ("name", models.CharField(max_length=100)),
-                ("price", models.IntegerField()),
-                ("note", models.TextField(blank=True, default="")),
-                (
+                ),"""
+    + _ITEM_FIELDS_0001
+    + """                (
                     "customer",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.PROTECT,
@@ -94,6 +117,7 @@ class Migration(migrations.Migration):
         ),
     ]
 """
+)
 
 _SHOP_MODELS = """
 from django.db import models
@@ -104,7 +128,15 @@ class Item(models.Model):
     name = models.CharField(max_length=100)
     price = models.IntegerField()
     note = models.TextField(blank=True, default="")
+    memo = models.TextField(blank=True, null=True)
+    status = models.CharField(
+        max_length=4,
+        choices=[("new", "New"), ("sold", "Sold"), ("gone", "Gone")],
+        default="new",
+    )
 """
+
+_NOTE_FIELD = '    note = models.TextField(blank=True, default="")\n'
 
 _SEED = [
     {"model": "tiny_core.customer", "pk": 1, "fields": {"name": "Ada"}},
@@ -123,6 +155,7 @@ _SEED = [
 ]
 
 _SEED_PATH = "apps/tiny-host/src/tiny_host/fixtures/seed.json"
+_CONTRACT_PATH = "apps/tiny-host/tests/contracts/test_tinyhost_contract.py"
 
 _CONTRACT_TEST = """
 import pytest
@@ -139,6 +172,17 @@ def test_an_item_keeps_its_customer():
     item = Item.objects.create(customer=customer, name="pen", price=3)
     # then
     assert Item.objects.get(pk=item.pk).customer_id == customer.pk
+
+
+@pytest.mark.django_db
+def test_items_are_listed_by_name():
+    # given the items the upgraded database already holds, and one more
+    customer = Customer.objects.create(name="Ada")
+    Item.objects.create(customer=customer, name="zzz-last", price=1)
+    # when
+    names = list(Item.objects.order_by("name").values_list("name", flat=True))
+    # then
+    assert names[-1] == "zzz-last"
 """
 
 _SETTINGS = """
@@ -153,17 +197,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 """
 
-# the 1.1.0 change of each scenario: (models.py, 0002 migration)
-_SCENARIOS = {
-    "good": (
-        _SHOP_MODELS + '    sku = models.CharField(max_length=20, blank=True, default="")\n',
-        """
+_DROP_NOTE = """
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("tiny_shop", "0001_initial")]
+    operations = [migrations.RemoveField("item", "note")]
+"""
+
+_ADD_SKU = """
 from django.db import migrations, models
 
 
 def backfill(apps, schema_editor):
     Item = apps.get_model("tiny_shop", "Item")
-    for item in Item.objects.filter(sku=""):
+    for item in Item.objects.filter(sku__isnull=True):
         item.sku = f"SKU-{item.pk}"
         item.save(update_fields=["sku"])
 
@@ -171,41 +220,167 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("tiny_shop", "0001_initial")]
     operations = [
-        migrations.AddField("item", "sku", models.CharField(max_length=20, blank=True, default="")),
+        # nullable: the old code, still running while this migrates, inserts items without it
+        migrations.AddField("item", "sku", models.CharField(max_length=20, null=True, blank=True)),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]
-""",
+"""
+
+_SQUASHED = _SHOP_MIGRATION.replace(
+    "    initial = True\n",
+    "    initial = True\n"
+    '    replaces = [("tiny_shop", "0001_initial"), ("tiny_shop", "0002_change")]\n',
+).replace(
+    '                ("price", models.IntegerField()),\n',
+    '                ("price", models.IntegerField()),\n'
+    '                ("sku", models.CharField(blank=True, default="", max_length=20)),\n',
+)
+
+_FORGOTTEN = """
+def create_view_and_trigger(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    schema_editor.execute(
+        "CREATE VIEW tiny_shop_item_prices AS SELECT id, name, price FROM tiny_shop_item"
+    )
+    if vendor == "postgresql":
+        schema_editor.execute(
+            "CREATE FUNCTION tiny_shop_touch() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN NEW.note := NEW.note; RETURN NEW; END $$"
+        )
+        schema_editor.execute(
+            "CREATE TRIGGER tiny_shop_item_touch BEFORE UPDATE ON tiny_shop_item "
+            "FOR EACH ROW EXECUTE FUNCTION tiny_shop_touch()"
+        )
+    else:
+        schema_editor.execute(
+            "CREATE TRIGGER tiny_shop_item_touch AFTER UPDATE ON tiny_shop_item "
+            "BEGIN SELECT 1; END"
+        )
+"""
+
+
+_FORGETFUL_0001 = _SHOP_MIGRATION.replace(
+    "\n\nclass Migration", "\n" + _FORGOTTEN + "\n\nclass Migration"
+)[: -len("    ]\n")] + (
+    "        migrations.RunPython(create_view_and_trigger, migrations.RunPython.noop),\n    ]\n"
+)
+
+
+@dataclass
+class Scenario:
+    """tiny-shop 1.1.0: its models, its files (relative to the package), what it deletes."""
+
+    models: str = _SHOP_MODELS
+    files: dict[str, str] = field(default_factory=dict)
+    removed: tuple[str, ...] = ()
+    fragments: dict[str, str] = field(default_factory=dict)  # changelog.d name -> text
+    contract: str | None = None  # the host's contract tests as of 1.1.0 (None: unchanged)
+    seed_sku: bool = False  # the host's seed follows new models with a sku
+    host_view: bool = False
+
+
+_SCENARIOS = {
+    "good": Scenario(
+        models=_SHOP_MODELS + "    sku = models.CharField(max_length=20, null=True, blank=True)\n",
+        files={"migrations/0002_change.py": _ADD_SKU},
+        seed_sku=True,
     ),
-    "drop": (
-        _SHOP_MODELS.replace('    note = models.TextField(blank=True, default="")\n', ""),
-        """
+    "unfilled": Scenario(
+        models=_SHOP_MODELS.replace("    memo = models.TextField(blank=True, null=True)\n", ""),
+        files={
+            "migrations/0002_change.py": _DROP_NOTE.replace('"note"', '"memo"'),
+        },
+    ),
+    "deletes": Scenario(
+        files={
+            "migrations/0002_change.py": """
+from django.db import migrations
+
+
+def forget_gone_items(apps, schema_editor):
+    apps.get_model("tiny_shop", "Item").objects.filter(status="gone").delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("tiny_shop", "0001_initial")]
+    operations = [migrations.RunPython(forget_gone_items, migrations.RunPython.noop)]
+""",
+        },
+    ),
+    "truncates": Scenario(
+        models=_SHOP_MODELS.replace(
+            _NOTE_FIELD, '    note = models.CharField(max_length=20, blank=True, default="")\n'
+        ),
+        files={
+            "migrations/0002_change.py": """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("tiny_shop", "0001_initial")]
+    operations = [
+        migrations.AlterField(
+            "item", "note", models.CharField(max_length=20, blank=True, default="")
+        ),
+    ]
+""",
+        },
+    ),
+    "forgets": Scenario(
+        # the released 0001 edited in place: a fresh install runs it, an upgrade does not
+        files={"migrations/0001_initial.py": _FORGETFUL_0001},
+    ),
+    "squash": Scenario(
+        models=_SHOP_MODELS + '    sku = models.CharField(max_length=20, blank=True, default="")\n',
+        files={"migrations/0001_squashed_0002_change.py": _SQUASHED},
+        removed=("migrations/0001_initial.py",),
+    ),
+    "old-minor": Scenario(
+        models=_SHOP_MODELS.replace(_NOTE_FIELD, ""),
+        files={"migrations/0002_change.py": _DROP_NOTE},
+        fragments={
+            "+note.migration.md": "Items lose their note.\n\nDrops: tiny_shop_item.note\n",
+        },
+    ),
+    "old-major": Scenario(
+        models=_SHOP_MODELS.replace(_NOTE_FIELD, ""),
+        files={"migrations/0002_change.py": _DROP_NOTE},
+        fragments={
+            "+note.breaking.md": "Items lose their note.\n\nDrops: tiny_shop_item.note\n",
+        },
+    ),
+    "renames": Scenario(
+        models=_SHOP_MODELS.replace("class Item(", "class Article(").replace(
+            "    name = models.CharField(", "    title = models.CharField("
+        ),
+        files={
+            "migrations/0002_change.py": """
 from django.db import migrations
 
 
 class Migration(migrations.Migration):
     dependencies = [("tiny_shop", "0001_initial")]
-    operations = [migrations.RemoveField("item", "note")]
+    operations = [
+        migrations.RenameModel("Item", "Article"),
+        migrations.RenameField("article", "name", "title"),
+    ]
 """,
+        },
+        fragments={"+article.breaking.md": "Items are articles, and their name a title.\n"},
+        contract=_CONTRACT_TEST.replace("Item", "Article")
+        .replace('name="pen"', 'title="pen"')
+        .replace('name="zzz-last"', 'title="zzz-last"')
+        .replace('"name"', '"title"'),
     ),
-    "view": (
-        _SHOP_MODELS.replace('    note = models.TextField(blank=True, default="")\n', ""),
-        """
-from django.db import migrations
-
-
-class Migration(migrations.Migration):
-    dependencies = [("tiny_shop", "0001_initial")]
-    operations = [migrations.RemoveField("item", "note")]
-""",
-    ),
-    "constraint": (
-        _SHOP_MODELS
+    "constraint": Scenario(
+        models=_SHOP_MODELS
         + "\n    class Meta:\n        constraints = [\n"
         + "            models.CheckConstraint(\n"
         + '                condition=models.Q(price__gt=0), name="price_positive"\n'
         + "            )\n"
         + "        ]\n",
-        """
+        files={
+            "migrations/0002_change.py": """
 from django.db import migrations, models
 
 
@@ -217,6 +392,12 @@ class Migration(migrations.Migration):
         ),
     ]
 """,
+        },
+    ),
+    "view": Scenario(
+        models=_SHOP_MODELS.replace(_NOTE_FIELD, ""),
+        files={"migrations/0002_change.py": _DROP_NOTE},
+        host_view=True,
     ),
 }
 
@@ -245,8 +426,25 @@ def _library(root: Path, dist: str, deps: list[str]) -> Path:
 
         [tool.hatch.build.targets.wheel]
         packages = ["src/{module}"]
+
+        [tool.towncrier]
+        directory = "changelog.d"
+        filename = "CHANGELOG.md"
+
+        [[tool.towncrier.type]]
+        directory = "breaking"
+        name = "Breaking changes"
+
+        [[tool.towncrier.type]]
+        directory = "migration"
+        name = "Migrations"
+
+        [[tool.towncrier.type]]
+        directory = "feature"
+        name = "Features"
         """,
     )
+    _write(directory / "changelog.d" / ".gitkeep", "")
     package = directory / "src" / module
     _write(package / "__init__.py", "")
     _write(
@@ -266,6 +464,11 @@ def _library(root: Path, dist: str, deps: list[str]) -> Path:
 
 def _git(root: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def _commit(root: Path, message: str) -> None:
+    _git(root, "add", "-A")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", message)
 
 
 @pytest.fixture(scope="session")
@@ -324,10 +527,9 @@ def base_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _write(host / "src" / "tiny_host" / "__init__.py", "")
     _write(host / "src" / "tiny_host" / "settings.py", _SETTINGS)
     _write(root / _SEED_PATH, json.dumps(_SEED, indent=1))
-    _write(host / "tests" / "contracts" / "test_tinyhost_contract.py", _CONTRACT_TEST)
+    _write(root / _CONTRACT_PATH, _CONTRACT_TEST)
     _git(root, "init", "-q", "-b", "main")
-    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A")
-    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "1.0.0")
+    _commit(root, "1.0.0")
     _git(root, "tag", "tiny-shop-v1.0.0")
     _git(root, "tag", "tiny-core-v1.0.0")
     return root
@@ -346,13 +548,19 @@ def scenario(base_workspace: Path):
 
     def make(name: str) -> Path:
         if name not in made:
+            spec = _SCENARIOS[name]
             root = base_workspace.parent.parent / name
             shutil.copytree(base_workspace, root)
             shop = root / "packages" / "tiny-shop"
-            models, migration = _SCENARIOS[name]
-            _write(shop / "src" / "tiny_shop" / "models.py", models)
-            _write(shop / "src" / "tiny_shop" / "migrations" / "0002_change.py", migration)
-            if name == "good":
+            package = shop / "src" / "tiny_shop"
+            _write(package / "models.py", spec.models)
+            for rel, text in spec.files.items():
+                _write(package / rel, text)
+            for rel in spec.removed:
+                (package / rel).unlink()
+            for fragment, text in spec.fragments.items():
+                _write(shop / "changelog.d" / fragment, text)
+            if spec.seed_sku:
                 # the host's seed follows the new models; the 1.0.0 leg must load the old seed
                 seed = [
                     {**e, "fields": {**e["fields"], "sku": f"S{e['pk']}"}}
@@ -361,14 +569,15 @@ def scenario(base_workspace: Path):
                     for e in _SEED
                 ]
                 _write(root / _SEED_PATH, json.dumps(seed, indent=1))
-            if name == "view":
+            if spec.contract is not None:
+                _write(root / _CONTRACT_PATH, spec.contract)
+            if spec.host_view:
                 _host_view(root / "apps" / "tiny-host" / "src" / "tiny_host")
             pyproject = shop / "pyproject.toml"
             pyproject.write_text(
                 pyproject.read_text().replace('version = "1.0.0"', 'version = "1.1.0"')
             )
-            _git(root, "add", "-A")
-            _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", name)
+            _commit(root, name)
             made[name] = root
         return made[name]
 
@@ -428,9 +637,13 @@ def _rehearse(root: Path, cache: Path, db: str, capsys, *extra: str) -> tuple[in
 
 
 def _row(output: str, version: str) -> list[str]:
-    """The matrix row of ``version``: from, result, time, failed step, error."""
+    """The matrix row of ``version``: from, result, time, step, error."""
     line = next(line for line in output.splitlines() if line.startswith(version + " "))
     return re.split(r"\s{2,}", line.strip(), maxsplit=4)
+
+
+def _db(db: str, cluster: EphemeralPostgres) -> str:
+    return cluster.url if db == "postgres" else db
 
 
 def test_list_versions_prints_the_earlier_releases_as_json(scenario, capsys):
@@ -497,102 +710,195 @@ def test_the_old_wheel_comes_from_the_index_when_it_has_it(
     assert cached == ["tiny_shop-1.0.0-py3-none-any.whl"]
 
 
+_ALL_STEPS = [
+    "install old",
+    "install new",
+    "migrate old",
+    "load seed",
+    "generate rows",
+    "snapshot",
+    "migrate",
+    "plan empty",
+    "makemigrations",
+    "schema",
+    "data survival",
+    "contract tests",
+    "old code",
+]
+_SUITE = "monorel.rehearse.tiny-shop"
+
+
 @pytest.mark.parametrize("db", ["sqlite", "postgres"])
 def test_a_good_upgrade_passes_every_step(scenario, rehearse_cache, db, capsys, tmp_path):
     # given tiny-shop 1.1.0 adds a column and backfills it
     root = scenario("good")
     junit = tmp_path / "rehearse.xml"
     # when
-    code, output = _rehearse(root, rehearse_cache, db, capsys, "--junit", str(junit))
-    # then
+    code, output = _rehearse(root, rehearse_cache, db, capsys, "--junit", str(junit), "--timings")
+    # then every step ran and passed, the four proofs last
     assert code == 0, output
     assert _row(output, "1.0.0")[:2] == ["1.0.0", "ok"]
     assert len(_row(output, "1.0.0")) == 3  # no failed step, no error
     assert "legs: 1 ok, 0 failed" in output
+    timings = next(line for line in output.splitlines() if line.startswith("  1.0.0: "))
+    assert [re.sub(r" [\d.]+s$", "", s) for s in timings[9:].split(", ")] == _ALL_STEPS
+    # and the JUnit file has the leg and one case per contract test of each code, timed
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None
-    assert (suite.get("tests"), suite.get("failures")) == ("1", "0")
-    case = suite.find("testcase")
-    assert case is not None and case.get("name") == "tiny-shop 1.0.0 -> 1.1.0"
-    assert case.find("failure") is None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("5", "0", "0")
+    cases = [(c.get("classname"), c.get("name")) for c in suite.iter("testcase")]
+    contracts = "tests.contracts.test_tinyhost_contract::"
+    assert cases == [
+        (_SUITE, "tiny-shop 1.0.0 -> 1.1.0"),
+        (f"{_SUITE}.1.0.0.contract-tests", contracts + "test_an_item_keeps_its_customer"),
+        (f"{_SUITE}.1.0.0.contract-tests", contracts + "test_items_are_listed_by_name"),
+        (f"{_SUITE}.1.0.0.old-code", contracts + "test_an_item_keeps_its_customer"),
+        (f"{_SUITE}.1.0.0.old-code", contracts + "test_items_are_listed_by_name"),
+    ]
+    durations = [float(c.get("time", "-1")) for c in suite.iter("testcase")]
+    assert all(d > 0 for d in durations)
+    assert len(set(durations[1:])) > 1  # each test its own time, not one run copied
+    assert all(c.find("failure") is None for c in suite.iter("testcase"))
 
 
-def _postgres_db(db: str, cluster: EphemeralPostgres) -> str:
-    return cluster.url if db == "postgres" else db
-
-
-@pytest.mark.parametrize("db", ["sqlite", "postgres"])
-def test_dropping_a_column_that_held_seed_data_fails_row_survival(
-    scenario, rehearse_cache, shared_postgres, db, capsys, tmp_path
-):
-    # given tiny-shop 1.1.0 removes Item.note, which two seeded items filled
-    root = scenario("drop")
-    junit = tmp_path / "rehearse.xml"
-    # when
-    code, output = _rehearse(
-        root, rehearse_cache, _postgres_db(db, shared_postgres), capsys, "--junit", str(junit)
-    )
-    # then
-    assert code == 1, output
-    row = _row(output, "1.0.0")
-    assert row[:2] == ["1.0.0", "FAIL"]
-    assert row[3:] == ["row survival", "tiny_shop_item.note dropped, 2 rows held data"]
-    failure = ET.parse(junit).getroot().find("testsuite/testcase/failure")
-    assert failure is not None
-    assert failure.get("message") == "row survival: tiny_shop_item.note dropped, 2 rows held data"
-
-
-@pytest.mark.parametrize(
-    ("db", "error"),
-    [
-        ("sqlite", "IntegrityError: CHECK constraint failed: price_positive"),
-        (
-            "postgres",
+_FAILURES = {
+    "unfilled": {
+        "sqlite": ("data survival", "tiny_shop_item.memo dropped, 17 rows held data"),
+        "postgres": ("data survival", "tiny_shop_item.memo dropped, 17 rows held data"),
+    },
+    "deletes": {
+        "sqlite": ("data survival", "tiny_shop_item: 1 of 27 rows missing (pk 14)"),
+        "postgres": ("data survival", "tiny_shop_item: 1 of 27 rows missing (pk 14)"),
+    },
+    "truncates": {
+        "sqlite": (
+            "data survival",
+            "tiny_shop_item.note: 1 row holds a value longer than its max_length 20 (pk 8)",
+        ),
+        "postgres": (
+            "data survival",
+            "tiny_shop_item.note changed in 1 row (pk 8)",
+        ),
+    },
+    "forgets": {
+        "sqlite": (
+            "schema",
+            "view tiny_shop_item_prices exists after a fresh install, missing after upgrading "
+            "from 1.0.0; trigger tiny_shop_item_touch on tiny_shop_item exists after a fresh "
+            "install, missing after upgrading from 1.0.0",
+        ),
+        "postgres": (
+            "schema",
+            "view tiny_shop_item_prices exists after a fresh install, missing after upgrading "
+            "from 1.0.0; trigger tiny_shop_item_touch on tiny_shop_item exists after a fresh "
+            "install, missing after upgrading from 1.0.0; function tiny_shop_touch() exists "
+            "after a fresh install, missing after upgrading from 1.0.0",
+        ),
+    },
+    "squash": {
+        "sqlite": (
+            "schema",
+            "tiny_shop_item.sku exists after a fresh install, missing after upgrading from 1.0.0",
+        ),
+        "postgres": (
+            "schema",
+            "tiny_shop_item.sku exists after a fresh install, missing after upgrading from 1.0.0",
+        ),
+    },
+    "old-minor": {
+        "sqlite": (
+            "old code",
+            "2 of 2 failed: test_an_item_keeps_its_customer (OperationalError: table "
+            "tiny_shop_item has no column named note); test_items_are_listed_by_name "
+            "(OperationalError: table tiny_shop_item has no column named note)",
+        ),
+        "postgres": (
+            "old code",
+            '2 of 2 failed: test_an_item_keeps_its_customer (ProgrammingError: column "note" '
+            'of relation "tiny_shop_item" does not exist); test_items_are_listed_by_name '
+            '(ProgrammingError: column "note" of relation "tiny_shop_item" does not exist)',
+        ),
+    },
+    "constraint": {
+        "sqlite": ("migrate", "IntegrityError: CHECK constraint failed: price_positive"),
+        "postgres": (
+            "migrate",
             'CheckViolation: check constraint "price_positive" of relation "tiny_shop_item" '
             "is violated by some row (raised as django.db.utils.IntegrityError)",
         ),
-    ],
-)
-def test_seed_data_violating_a_new_constraint_fails_at_migrate(
-    scenario, rehearse_cache, shared_postgres, db, error, capsys
-):
-    # given tiny-shop 1.1.0 adds CHECK (price > 0) and the seed has an item priced 0
-    root = scenario("constraint")
-    # when
-    code, output = _rehearse(root, rehearse_cache, _postgres_db(db, shared_postgres), capsys)
-    # then
-    assert code == 1, output
-    row = _row(output, "1.0.0")
-    assert row[:2] == ["1.0.0", "FAIL"]
-    assert row[3:] == ["migrate", error]
-
-
-@pytest.mark.parametrize(
-    ("db", "step", "error"),
-    [
-        (
-            "sqlite",
+    },
+    "view": {
+        "sqlite": (
             "migrate",
             "OperationalError: error in view tiny_host_item_notes after drop column: "
             "no such column: note",
         ),
-        (
-            "postgres",
-            "row survival",
-            "tiny_shop_item.note dropped, 2 rows held data; view tiny_host_item_notes dropped "
-            "(a column or table it used was dropped with CASCADE)",
+        "postgres": (
+            "data survival",
+            "tiny_shop_item.note dropped, 19 rows held data; view tiny_host_item_notes "
+            "dropped (a column or table it used was dropped with CASCADE)",
         ),
-    ],
-)
-def test_dropping_a_column_a_host_view_uses_is_caught_on_each_database(
-    scenario, rehearse_cache, shared_postgres, db, step, error, capsys
+    },
+}
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+@pytest.mark.parametrize("name", sorted(_FAILURES))
+def test_each_broken_upgrade_fails_at_its_step_naming_the_object(
+    scenario, rehearse_cache, shared_postgres, name, db, capsys, tmp_path
 ):
-    # given tiny-shop 1.1.0 drops Item.note, which a view of the host's selects
-    root = scenario("view")
+    # given tiny-shop 1.1.0 breaks the upgrade as the scenario says
+    root = scenario(name)
+    junit = tmp_path / "rehearse.xml"
     # when
-    code, output = _rehearse(root, rehearse_cache, _postgres_db(db, shared_postgres), capsys)
-    # then
+    code, output = _rehearse(
+        root, rehearse_cache, _db(db, shared_postgres), capsys, "--junit", str(junit)
+    )
+    # then the leg fails at that step, and the error names the object
+    step, error = _FAILURES[name][db]
     assert code == 1, output
     row = _row(output, "1.0.0")
     assert row[:2] == ["1.0.0", "FAIL"]
     assert row[3:] == [step, error]
+    failure = ET.parse(junit).getroot().find("testsuite/testcase/failure")
+    assert failure is not None
+    assert failure.get("message") == f"{step}: {error}"
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+def test_old_code_failing_on_the_schema_of_a_declared_major_is_expected(
+    scenario, rehearse_cache, shared_postgres, db, capsys, tmp_path
+):
+    # given tiny-shop drops Item.note in a declared breaking change; the old code selects it
+    root = scenario("old-major")
+    junit = tmp_path / "rehearse.xml"
+    # when
+    code, output = _rehearse(
+        root, rehearse_cache, _db(db, shared_postgres), capsys, "--junit", str(junit)
+    )
+    # then the leg passes, and says the old code failed as expected
+    assert code == 0, output
+    row = _row(output, "1.0.0")
+    assert row[:4] == ["1.0.0", "ok", row[2], "old code"]
+    assert row[4].startswith("expected for a major release: ")
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    assert (suite.get("failures"), suite.get("skipped")) == ("0", "2")
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+def test_renamed_tables_and_columns_keep_their_schema_and_their_data(
+    scenario, rehearse_cache, shared_postgres, db, capsys
+):
+    # given tiny-shop renames Item to Article and name to title, as a breaking change
+    root = scenario("renames")
+    # when
+    code, output = _rehearse(root, rehearse_cache, _db(db, shared_postgres), capsys, "--timings")
+    # then schema, data survival and the new contract tests pass: only the old code fails
+    assert code == 0, output
+    row = _row(output, "1.0.0")
+    assert row[:2] == ["1.0.0", "ok"]
+    assert row[3] == "old code"
+    assert row[4].startswith("expected for a major release: 2 of 2 failed: ")
+    timings = next(line for line in output.splitlines() if line.startswith("  1.0.0: "))
+    assert [re.sub(r" [\d.]+s$", "", s) for s in timings[9:].split(", ")] == _ALL_STEPS

@@ -1,9 +1,12 @@
 """`monorel ship --local`, the README's main job, end to end on a fresh clone of this repo.
 
-Real everything: the clone's own embedded devpi-server, uv build, uv publish, a plain
-``python -m venv`` consumer outside the workspace that pip-installs billing-app from the
-devpi simple index, migrates and runs the host's contract tests. The second run publishes
-nothing. Finally `monorel devpi down` stops the server by its pid.
+Real everything: the clone's own embedded devpi-server, uv build, uv publish to acme/dev,
+the whole gate there (a plain ``python -m venv`` consumer outside the workspace that
+pip-installs the packages from the dev index, migrates and runs the host's contract tests;
+each package's suite and the host's against the installed wheels; billing-app's upgrade
+rehearsal), then devpi's push of the same files to acme/stable. The second run finds
+everything on stable and does nothing. Finally `monorel devpi down` stops the server by
+its pid.
 """
 
 from __future__ import annotations
@@ -34,39 +37,48 @@ def test_ship_local_publishes_once_and_a_pip_consumer_installs_and_passes_contra
     port = free_port()
     server = embedded_devpi.for_workspace(ws)
     stable = publishing.Index(url=f"http://127.0.0.1:{port}/acme/stable/")
+    dev = publishing.Index(url=f"http://127.0.0.1:{port}/acme/dev/")
     try:
         # when shipped from the fresh clone
         first_code = main(["--root", str(clone), "ship", "--local", "--port", str(port)])
         first = capsys.readouterr()
 
-        # then every released package was published to acme/stable and installed from it
+        # then every released package was published to acme/dev, installed and proven from
+        # there, and the very same files were promoted to acme/stable
         assert first_code == 0, first.err + first.out
         for member in released:
-            assert f"│ {member.name}" in first.out
             files = index_files(stable, member.name)
             assert sorted(files) == sorted(
                 p.name for p in (clone / ".monorel/dist" / member.name).glob("*-*")
             )
-            assert (
-                f"  {member.name} {member.version} from http://127.0.0.1:{port}/acme/stable/+f/"
-                in (first.out)
+            assert files == index_files(dev, member.name)
+            # the consumer (a Django project) installs the libraries, not a released tool,
+            # and the gate runs the suites of Django packages (a tool's runs in its CI)
+            installed = (
+                f"  {member.name} {member.version} from http://127.0.0.1:{port}/acme/dev/+f/"
             )
-        assert "published 2 file(s)" in first.out
+            assert (installed in first.out) == (member.role == "library")
+            suite = f"  ok proof: suite {member.name} (in parallel) ("
+            assert (suite in first.out) == (member.role == "library")
+        assert "  ok proof: suite host (from source) (in parallel) (" in first.out
+        assert "  ok proof: rehearse billing-app (in parallel) (" in first.out
         assert "manage.py migrate: ok; contract tests: " in first.out
         summary = next(line for line in first.out.splitlines() if "contract tests: " in line)
         assert " passed" in summary and "failed" not in summary and "error" not in summary
+        names = ", ".join(f"{m.name} {m.version}" for m in released)
+        assert f"  ok promote {names} to {stable.url} (devpi push) (" in first.out
         listed = {m.name: index_files(stable, m.name) for m in released}
 
         # when shipped again
         second_code = main(["--root", str(clone), "ship", "--local", "--port", str(port)])
         second = capsys.readouterr()
 
-        # then nothing was published and the index is unchanged
+        # then nothing was published, proven or promoted, and the index is unchanged
         assert second_code == 0, second.err + second.out
-        assert "nothing new to publish: every package version is already on the index" in (
+        assert "nothing new to promote: every released version is on the stable index" in (
             second.out
         )
-        assert "already released, nothing published" in second.out
+        assert "prove:" not in second.out
         assert {m.name: index_files(stable, m.name) for m in released} == listed
         # and the clone is still clean: the state dir ignores itself
         status = subprocess.run(

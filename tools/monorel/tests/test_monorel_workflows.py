@@ -424,12 +424,14 @@ def test_the_workflows_call_monorel():
     # given the workflows and hooks / when collecting their monorel calls / then the
     # pipeline's commands are all there (a refactor that drops one shows up here)
     assert {_subcommand(c.argv) for c in _CALLS} == {
+        "affected",
         "check",
         "plan",
         "version",
         "tag",
         "build",
         "publish",
+        "gate",
         "rehearse",
     }
 
@@ -607,6 +609,19 @@ def test_workflow_triggers():
     assert triggers["ci.yml"]["push"] == {"branches": ["main"]}
     assert set(triggers["release.yml"]) == {"push", "workflow_call"}
     assert triggers["release.yml"]["push"] == {"tags": ["*-v*"]}
+    # and release.yml is callable by the workflow that tags a merged release pull request
+    call = triggers["release.yml"]["workflow_call"]
+    assert {name: i["required"] for name, i in call["inputs"].items()} == {
+        "tags": True,
+        "ref": False,
+    }
+    assert {name: s["required"] for name, s in call["secrets"].items()} == {
+        "DEVPI_DEV_URL": True,
+        "DEVPI_URL": True,
+        "DEVPI_USER": True,
+        "DEVPI_TOKEN": False,
+        "DEVPI_PASSWORD": False,
+    }
     assert triggers["release-pr.yml"] == {"push": {"branches": ["main"]}}
     assert set(triggers["upgrade.yml"]) == {"pull_request", "schedule", "workflow_dispatch"}
     assert triggers["upgrade.yml"]["pull_request"] == {"paths": ["packages/**"]}
@@ -646,15 +661,27 @@ def _write(path: Path, text: str) -> None:
     path.write_text(textwrap.dedent(text), encoding="utf-8")
 
 
-def _library(root: Path, name: str, *, django: str, claims: list[str], deps: str = "") -> None:
+def _library(
+    root: Path,
+    name: str,
+    *,
+    django: str,
+    claims: list[str],
+    deps: str = "",
+    pythons: tuple[str, ...] = ("3.12",),
+) -> None:
     module = name.replace("-", "_")
-    classifiers = ", ".join(f'"Framework :: Django :: {c}"' for c in claims)
+    classifiers = ", ".join(
+        [f'"Framework :: Django :: {c}"' for c in claims]
+        + [f'"Programming Language :: Python :: {p}"' for p in pythons]
+    )
     _write(
         root / "packages" / name / "pyproject.toml",
         f"""\
         [project]
         name = "{name}"
         version = "1.2.0"
+        requires-python = ">=3.11"
         classifiers = ["Framework :: Django", {classifiers}]
         dependencies = ["{django}"{deps}]
 
@@ -705,7 +732,13 @@ def small_workspace(tmp_path: Path) -> Path:
     _library(
         tmp_path, "zeta-app", django="Django>=5.2,<6", claims=["5.2"], deps=', "alpha-app>=1.0"'
     )
-    _library(tmp_path, "alpha-app", django="Django>=5.1,<6", claims=["5.2", "5.1"])
+    _library(
+        tmp_path,
+        "alpha-app",
+        django="Django>=5.1,<6",
+        claims=["5.2", "5.1"],
+        pythons=("3.13", "3.11"),
+    )
     _write(
         tmp_path / "apps" / "site" / "pyproject.toml",
         '[project]\nname = "site"\nversion = "0.1.0"\ndependencies = ["Django>=5.2"]\n',
@@ -719,21 +752,44 @@ def small_workspace(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_ci_matrix_crosses_each_library_with_each_claimed_django(small_workspace):
-    # given two libraries claiming Django 5.1+5.2 and 5.2, a host and a tool
+def test_ci_matrix_crosses_each_library_with_each_claimed_django_and_python(small_workspace):
+    # given two libraries claiming Django 5.1+5.2 on Python 3.11+3.13, and Django 5.2 on
+    # Python 3.12; a host and a tool
     ws = workspace.load(small_workspace)
 
     # when the test matrix is computed
     matrix = ci_matrix.package_test_matrix(ws)
 
-    # then every library x claimed version is an entry, dependencies first; no host, no tool
+    # then every library x claimed Django x claimed Python is an entry, dependencies first;
+    # no host, no tool
+    alpha = {"package": "alpha-app", "path": "packages/alpha-app"}
     assert matrix == {
         "include": [
-            {"package": "alpha-app", "path": "packages/alpha-app", "django": "5.1"},
-            {"package": "alpha-app", "path": "packages/alpha-app", "django": "5.2"},
-            {"package": "zeta-app", "path": "packages/zeta-app", "django": "5.2"},
+            {**alpha, "django": "5.1", "python": "3.11"},
+            {**alpha, "django": "5.1", "python": "3.13"},
+            {**alpha, "django": "5.2", "python": "3.11"},
+            {**alpha, "django": "5.2", "python": "3.13"},
+            {"package": "zeta-app", "path": "packages/zeta-app", "django": "5.2", "python": "3.12"},
         ]
     }
+
+
+def test_ci_matrix_refuses_a_python_claim_requires_python_excludes(
+    small_workspace, capsys, monkeypatch
+):
+    # given a library that claims Python 3.10 but requires >=3.11
+    _library(
+        small_workspace, "alpha-app", django="Django>=5.2,<6", claims=["5.2"], pythons=("3.10",)
+    )
+    monkeypatch.chdir(small_workspace)
+
+    # when / then the script refuses and prints no matrix
+    assert ci_matrix.main(["tests"]) == 1
+    assert capsys.readouterr() == (
+        "",
+        "error: alpha-app: claims Python 3.10 but requires-python is >=3.11; "
+        "fix the classifiers or requires-python\n",
+    )
 
 
 def test_ci_matrix_refuses_a_claim_the_requirement_excludes(small_workspace, capsys, monkeypatch):
@@ -783,7 +839,8 @@ def test_ci_matrix_runs_as_a_script_on_this_repo():
     ws = workspace.load(ROOT)
     expected = {m.name for m in ws.members.values() if m.role == "library"}
     assert {entry["package"] for entry in matrix["include"]} == expected
-    assert all(set(entry) == {"package", "path", "django"} for entry in matrix["include"])
+    assert all(set(entry) == {"package", "path", "django", "python"} for entry in matrix["include"])
+    assert sorted({entry["python"] for entry in matrix["include"]}) == ["3.11", "3.12", "3.13"]
 
 
 @pytest.mark.parametrize(
@@ -858,6 +915,34 @@ def test_release_tag_resolve_prints_github_outputs(small_workspace):
     # then it prints key=value lines for $GITHUB_OUTPUT
     assert result.returncode == 0, result.stderr
     assert result.stdout == "package=zeta-app\nversion=1.2.0\nprerelease=false\n"
+
+
+def test_release_tag_gate_splits_finals_from_pre_releases(small_workspace, capsys, monkeypatch):
+    # given zeta-app at a pre-release and alpha-app at a final version
+    pyproject = small_workspace / "packages" / "zeta-app" / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"1.2.0"', '"1.3.0rc1"'))
+    monkeypatch.chdir(small_workspace)
+
+    # when release.yml's gate step resolves both tags
+    code = release_tag.main(["gate", "alpha-app-v1.2.0", "zeta-app-v1.3.0rc1"])
+
+    # then the final goes through the gate, the pre-release to dev only
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert out.out == (
+        "finals=alpha-app\nprereleases=zeta-app\nprerelease_tags=zeta-app-v1.3.0rc1\n"
+    )
+
+
+def test_release_tag_gate_refuses_when_any_tag_disagrees(small_workspace, capsys, monkeypatch):
+    # given one good tag and one whose version is not the pyproject's
+    monkeypatch.chdir(small_workspace)
+
+    # when / then: exit 1, nothing for $GITHUB_OUTPUT
+    assert release_tag.main(["gate", "alpha-app-v1.2.0", "zeta-app-v9.0.0"]) == 1
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.startswith("error: tag 'zeta-app-v9.0.0' says zeta-app 9.0.0, but ")
 
 
 def test_release_tag_resolve_refuses_with_exit_1_and_prints_nothing(small_workspace):

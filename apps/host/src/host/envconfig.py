@@ -18,6 +18,11 @@ DEV_API_TOKEN = "dev-only-api-token"
 DEV_WEBHOOK_SECRET = "dev-only-webhook-secret"
 DEV_OUTBOUND_SECRET = "dev-only-outbound-webhook-secret"
 
+# what a request to the JSON API may carry (host.http): the defaults of
+# HOST_API_MAX_BODY_BYTES and HOST_API_MAX_DEPTH
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+DEFAULT_MAX_DEPTH = 32
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 

@@ -1,27 +1,27 @@
-"""JSON request/response helpers of the host API and the ONE table mapping error codes to HTTP.
+"""The host API's HTTP edges: the ONE table mapping error codes to statuses, and the bounded
+reading of request bodies.
 
 Every failure leaves as ``{"error": {"code": ..., "message": ...}}``. Domain errors carry
-stable ``code`` attributes (``accounts.*``, ``billing.*``); the host adds ``request.*`` and
-``webhooks.*``. Views raise; ``json_endpoint`` translates.
+stable ``code`` attributes (``accounts.*``, ``billing.*``); the host adds ``request.*``,
+``auth.*``, ``webhooks.*`` and ``server.*``. Code raises; ``host.api`` translates.
+
+A body is read only when it is ``application/json``, at most ``HOST_API_MAX_BODY_BYTES``
+long, UTF-8, valid JSON (no ``NaN``/``Infinity``) nested at most ``HOST_API_MAX_DEPTH``
+deep, a JSON object, and when no string in it (key or value) holds a NUL character or a
+lone surrogate, which PostgreSQL cannot store. Everything after that is the schemas' job.
 """
 
 from __future__ import annotations
 
-import functools
-import hmac
 import json
-from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+import logging
+import re
 from typing import Any
 
-from accounts_app.api import AccountsError
-from billing_app.api import BillingError
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.http import HttpRequest, JsonResponse
 
-from host.signatures import SignatureError
+from host.conf import conf
 
 STATUS_BY_CODE: dict[str, int] = {
     # accounts_app.api
@@ -35,6 +35,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "billing.invalid_amount": 400,
     "billing.overpayment": 409,
     "billing.account_not_billable": 409,
+    # well-formed, but names an account no invoice can be for
+    "billing.unknown_account": 422,
+    "billing.account_closed": 422,
     "billing.gateway_error": 502,  # retryable: the client may retry with the same key
     "billing.gateway_declined": 402,
     "billing.idempotency_conflict": 409,
@@ -56,12 +59,14 @@ STATUS_BY_CODE: dict[str, int] = {
     "webhooks.malformed_signature": 400,
     "webhooks.stale_timestamp": 401,
     "webhooks.bad_signature": 401,
+    # host: a bug; logged with a traceback under the request id the answer names
+    "server.error": 500,
 }
+logger = logging.getLogger(__name__)
+
 # a code missing from the table (a newer package added an error) is still a client error;
 # test_host_api checks that every error the packages export is listed
 _DEFAULT_STATUS = 400
-
-_MAX_LINES = 100
 
 
 class RequestError(Exception):
@@ -73,144 +78,113 @@ class RequestError(Exception):
         self.message = message
 
 
-def error_response(code: str, message: str) -> JsonResponse:
-    status = STATUS_BY_CODE.get(code, _DEFAULT_STATUS)
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+def status_of(code: str) -> int:
+    return STATUS_BY_CODE.get(code, _DEFAULT_STATUS)
 
 
-View = Callable[..., HttpResponse]
+def error_response(code: str, message: str, *, request_id: str | None = None) -> JsonResponse:
+    """The one error shape; a 500 also names the request id its log lines carry."""
+    error = {"code": code, "message": message}
+    if request_id is not None:
+        error["request_id"] = request_id
+    return JsonResponse({"error": error}, status=status_of(code))
 
 
-def json_endpoint(
-    *methods: str, require_json: bool = True, authenticate: bool = True
-) -> Callable[[View], View]:
-    """Mark a view as a JSON API endpoint: CSRF-exempt, ``methods`` only, errors as JSON.
-
-    Callers authenticate with ``Authorization: Bearer <token>``, one of ``HOST_API_TOKENS``
-    (``authenticate=False`` for endpoints that verify their own signature). CSRF is exempt
-    because clients are not browsers with cookies. Requiring ``Content-Type:
-    application/json`` on bodies keeps cross-site HTML forms out: a browser can only send
-    that type cross-origin after a CORS preflight, which the host never grants.
-    """
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method not in methods:
-                response = error_response(
-                    "request.method_not_allowed", f"use {' or '.join(methods)}"
-                )
-                response["Allow"] = ", ".join(methods)
-                return response
-            try:
-                if authenticate:
-                    _require_token(request)
-                if require_json and request.method == "POST":
-                    _require_json_content_type(request)
-                return view(request, *args, **kwargs)
-            except (RequestError, SignatureError, AccountsError, BillingError) as exc:
-                response = error_response(exc.code, _message(exc))
-                if exc.code.startswith("auth."):
-                    response["WWW-Authenticate"] = 'Bearer realm="host"'
-                return response
-
-        return csrf_exempt(wrapper)
-
-    return decorate
-
-
-def _message(exc: Exception) -> str:
-    return getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
-
-
-def _require_token(request: HttpRequest) -> None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise RequestError("auth.missing_token", "send Authorization: Bearer <token>")
-    given = token.strip().encode()
-    # every configured token is compared, in constant time, so timing tells nothing
-    matches = [hmac.compare_digest(given, t.encode()) for t in settings.HOST_API_TOKENS]
-    if not any(matches):
-        raise RequestError("auth.invalid_token", "the bearer token is not valid")
-
-
-def _require_json_content_type(request: HttpRequest) -> None:
-    if request.content_type != "application/json":
-        raise RequestError(
-            "request.unsupported_media_type", "send the body as Content-Type: application/json"
-        )
+def server_error(request: HttpRequest, exc: BaseException) -> JsonResponse:
+    """A bug: logged with its traceback under the request id, answered as a JSON 500 that
+    names the id (``host.middleware`` gives every request one)."""
+    request_id = getattr(request, "request_id", "-")
+    logger.error("request %s: %s %s failed", request_id, request.method, request.path, exc_info=exc)
+    return error_response(
+        "server.error",
+        f"the server failed; quote request id {request_id} when you report it",
+        request_id=request_id,
+    )
 
 
 def read_body(request: HttpRequest) -> bytes:
+    """The raw body, refused before it is read when its declared length is over the bound."""
+    limit = conf.api_max_body_bytes
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or len(declared) > 12 or int(declared) > limit:
+        raise _too_large(limit)
     try:
-        return request.body
+        body = request.body
     except RequestDataTooBig:
-        raise RequestError("request.too_large", "the request body is too large") from None
+        raise _too_large(limit) from None
+    if len(body) > limit:
+        raise _too_large(limit)
+    return body
 
 
-def json_object(body: bytes) -> dict[str, Any]:
+def read_json_object(request: HttpRequest) -> dict[str, Any]:
+    if request.content_type != "application/json":
+        # also what keeps cross-site HTML forms out: a browser sends this type cross-origin
+        # only after a CORS preflight, which the host never grants
+        raise RequestError(
+            "request.unsupported_media_type", "send the body as Content-Type: application/json"
+        )
+    raw = read_body(request)
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise RequestError("request.invalid_json", "the body is not valid JSON") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _invalid_json("the body is not valid JSON") from None
+    depth = nesting_depth(text)
+    if depth > conf.api_max_depth:
+        raise _invalid_json(f"the body nests {depth} levels deep (at most {conf.api_max_depth})")
+    try:
+        data = json.loads(text, parse_constant=_no_constants)
+    except (ValueError, RecursionError):
+        raise _invalid_json("the body is not valid JSON") from None
     if not isinstance(data, dict):
-        raise RequestError("request.invalid_json", "the body must be a JSON object")
+        raise _invalid_json("the body must be a JSON object")
+    _check_strings(data, "")
     return data
 
 
-# --- typed field readers: raise RequestError naming the field (``at``: where it is nested)
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
-def string_field(data: dict[str, Any], name: str, *, at: str = "", max_length: int = 200) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise _field_error(at, name, "must be a non-empty string")
-    if len(value) > max_length:
-        raise _field_error(at, name, f"must be at most {max_length} characters")
-    return value
+def nesting_depth(text: str) -> int:
+    """How deep arrays and objects nest, counted without parsing (strings skipped)."""
+    depth = deepest = 0
+    for bracket in _BRACKET.findall(_STRING.sub('""', text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
-def int_field(data: dict[str, Any], name: str, *, at: str = "") -> int:
-    value = data.get(name)
-    # bool is an int subclass in Python; true/false is not an id or a quantity
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise _field_error(at, name, "must be an integer")
-    return value
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
-def decimal_field(data: dict[str, Any], name: str, *, at: str = "") -> Decimal:
-    """Money arrives as a string ("12.50"): JSON numbers are binary floats in most clients."""
-    value = data.get(name)
-    if not isinstance(value, str):
-        raise _field_error(at, name, 'must be a decimal string such as "12.50"')
+def _check_strings(value: object, at: str) -> None:
+    if isinstance(value, str):
+        _check_text(value, at)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, f"a key in {at or 'the body'}")
+            _check_strings(item, f"{at}.{key}" if at else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_strings(item, f"{at}[{index}]")
+
+
+def _check_text(text: str, at: str) -> None:
+    if "\x00" in text:
+        raise RequestError("request.invalid_field", f"{at} contains a NUL character")
     try:
-        amount = Decimal(value.strip())
-    except InvalidOperation:
-        raise _field_error(at, name, 'must be a decimal string such as "12.50"') from None
-    if not amount.is_finite():
-        raise _field_error(at, name, "must be a finite number")
-    return amount
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RequestError(
+            "request.invalid_field", f"{at} contains a lone surrogate (\\ud800-\\udfff)"
+        ) from None
 
 
-def list_field(
-    data: dict[str, Any], name: str, *, at: str = "", max_items: int = _MAX_LINES
-) -> list[Any]:
-    value = data.get(name)
-    if not isinstance(value, list):
-        raise _field_error(at, name, "must be a list")
-    if len(value) > max_items:
-        raise _field_error(at, name, f"must have at most {max_items} items")
-    return value
+def _invalid_json(message: str) -> RequestError:
+    return RequestError("request.invalid_json", message)
 
 
-def object_item(items: list[Any], index: int, name: str) -> dict[str, Any]:
-    item = items[index]
-    if not isinstance(item, dict):
-        raise _field_error("", f"{name}[{index}]", "must be an object")
-    return item
-
-
-def _field_error(at: str, name: str, problem: str) -> RequestError:
-    """``at`` locates nested fields: ``lines[2].quantity must be an integer``."""
-    label = f"{at}.{name}" if at else name
-    return RequestError("request.invalid_field", f"{label} {problem}")
+def _too_large(limit: int) -> RequestError:
+    return RequestError("request.too_large", f"the request body is larger than {limit} bytes")

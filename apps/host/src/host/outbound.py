@@ -3,12 +3,14 @@
 Each attempt POSTs the payload as JSON to the receiver's URL with the headers
 ``X-Webhook-Id`` (the same on every attempt: receivers drop repeats) and ``X-Signature``
 (``host.signatures``, the scheme the host itself verifies inbound). A 2xx answer delivers
-it; anything else (another status, a timeout, a refused connection) is retried after
+it; anything else (another status, a refused connection, no complete answer within
+``timeout``, which bounds the whole attempt: connect, send and the entire answer) is retried after
 ``_BACKOFF_BASE * 2**(attempts - 1)`` seconds, at most ``_BACKOFF_CAP``, until
 ``max_attempts`` have failed, when the webhook is marked failed with its last error.
 
 Each webhook is sent inside its own transaction holding its row lock (``skip_locked`` on
-PostgreSQL), so two workers never send the same webhook at once.
+PostgreSQL), so two workers never send the same webhook at once; the deadline of
+``host.outgoing`` bounds how long that lock is held by a receiver that trickles or hangs.
 """
 
 from __future__ import annotations
@@ -21,19 +23,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from host import outgoing, signatures
+from host.conf import Receiver
 from host.models import OutboundWebhook
 
 _BACKOFF_BASE = 30  # seconds before the first retry
 _BACKOFF_CAP = 3600
 _ERROR_KEPT = 500  # characters of the last error kept on the row
-
-
-@dataclass(frozen=True)
-class Receiver:
-    url: str
-    secret: bytes
-    timeout: float
-    max_attempts: int
 
 
 @dataclass(frozen=True)

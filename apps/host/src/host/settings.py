@@ -13,11 +13,14 @@ Environment:
                           is rotated (dev-only default; `manage.py check --deploy` refuses it)
   HOST_WEBHOOK_SECRET     shared secret of inbound webhooks (dev-only default, refused too)
   HOST_WEBHOOK_TOLERANCE  seconds a signed timestamp stays valid, default 300
+  HOST_API_MAX_BODY_BYTES largest JSON API request body, default 65536 (413 above)
+  HOST_API_MAX_DEPTH      deepest nesting of a JSON API body, default 32
   HOST_OUTBOUND_WEBHOOK_URL           where `manage.py deliver_webhooks` POSTs billing's
                                       webhooks (unset: they stay queued)
   HOST_OUTBOUND_WEBHOOK_SECRET        signs them (X-Signature; dev-only default, refused by
                                       `check --deploy` once a URL is set)
-  HOST_OUTBOUND_WEBHOOK_TIMEOUT       seconds per attempt, default 10
+  HOST_OUTBOUND_WEBHOOK_TIMEOUT       seconds for a whole attempt (connect, send, the entire
+                                      answer), default 10
   HOST_OUTBOUND_WEBHOOK_MAX_ATTEMPTS  attempts before a webhook is given up, default 8
 """
 
@@ -26,6 +29,8 @@ from __future__ import annotations
 import os
 
 from host.envconfig import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_DEPTH,
     DEV_API_TOKEN,
     DEV_OUTBOUND_SECRET,
     DEV_WEBHOOK_SECRET,
@@ -51,10 +56,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "accounts_app.apps.AccountsConfig",
     "billing_app.apps.BillingConfig",
+    # django-ninja: its templates and static files serve the API docs page (/api/docs)
+    "ninja",
     "host",
 ]
 
 MIDDLEWARE = [
+    # first: every answer carries X-Request-Id, and /api/ answers JSON even for what the
+    # rest of the stack refuses (405) or breaks on (500)
+    "host.middleware.ApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,6 +112,8 @@ HOST_GATEWAY_TIMEOUT = env_int(_env, "HOST_GATEWAY_TIMEOUT", default=10)
 HOST_API_TOKENS = env_list(_env, "HOST_API_TOKENS", default=[DEV_API_TOKEN])
 HOST_WEBHOOK_SECRET = _env.get("HOST_WEBHOOK_SECRET") or DEV_WEBHOOK_SECRET
 HOST_WEBHOOK_TOLERANCE = env_int(_env, "HOST_WEBHOOK_TOLERANCE", default=300)
+HOST_API_MAX_BODY_BYTES = env_int(_env, "HOST_API_MAX_BODY_BYTES", default=DEFAULT_MAX_BODY_BYTES)
+HOST_API_MAX_DEPTH = env_int(_env, "HOST_API_MAX_DEPTH", default=DEFAULT_MAX_DEPTH)
 HOST_OUTBOUND_WEBHOOK_URL = _env.get("HOST_OUTBOUND_WEBHOOK_URL", "")
 HOST_OUTBOUND_WEBHOOK_SECRET = _env.get("HOST_OUTBOUND_WEBHOOK_SECRET") or DEV_OUTBOUND_SECRET
 HOST_OUTBOUND_WEBHOOK_TIMEOUT = env_int(_env, "HOST_OUTBOUND_WEBHOOK_TIMEOUT", default=10)

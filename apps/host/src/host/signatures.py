@@ -4,12 +4,22 @@
 signed too, so a captured request cannot be replayed with a fresh ``t``; requests whose
 ``t`` is more than ``tolerance`` seconds from now (either direction) are refused. Several
 ``v1`` entries may be present (a sender rotating secrets); one match is enough.
+
+The header is read strictly and within bounds before anything is computed from it: at most
+``MAX_HEADER`` characters and ``MAX_PARTS`` comma-separated parts, ``t`` at most
+``MAX_TIMESTAMP_DIGITS`` ASCII digits, each ``v1`` exactly 64 lower-case hex digits.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+
+MAX_HEADER = 1024
+MAX_PARTS = 10
+MAX_TIMESTAMP_DIGITS = 12  # unix seconds until the year 33658
+_HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class SignatureError(Exception):
@@ -62,17 +72,28 @@ def verify(header: str | None, body: bytes, *, secret: bytes, tolerance: int, no
 
 
 def _parse(header: str) -> tuple[int, list[str]]:
+    if len(header) > MAX_HEADER:
+        raise MalformedSignature(f"X-Signature is longer than {MAX_HEADER} characters")
+    parts = header.split(",")
+    if len(parts) > MAX_PARTS:
+        raise MalformedSignature(f"X-Signature has more than {MAX_PARTS} parts")
     timestamp: int | None = None
     candidates: list[str] = []
-    for part in header.split(","):
+    for part in parts:
         key, sep, value = part.strip().partition("=")
         if not sep or not value:
             raise MalformedSignature("X-Signature must look like t=<unix seconds>,v1=<hex>")
         if key == "t":
             if timestamp is not None or not value.isascii() or not value.isdigit():
                 raise MalformedSignature("X-Signature needs exactly one numeric t=")
+            if len(value) > MAX_TIMESTAMP_DIGITS:
+                raise MalformedSignature(
+                    f"X-Signature t= has more than {MAX_TIMESTAMP_DIGITS} digits"
+                )
             timestamp = int(value)
         elif key == "v1":
+            if not _HEX_SHA256.fullmatch(value):
+                raise MalformedSignature("X-Signature v1= must be 64 lower-case hex digits")
             candidates.append(value)
         # other schemes (v0, future versions) are ignored, as senders may add them
     if timestamp is None or not candidates:

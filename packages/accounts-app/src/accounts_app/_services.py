@@ -21,6 +21,9 @@ def _clean_name(name: object) -> str:
     cleaned = name.strip()
     if len(cleaned) > _NAME_MAX:
         raise InvalidAccountData(f"name is longer than {_NAME_MAX} characters")
+    if "\x00" in cleaned:
+        # PostgreSQL cannot store it (SQLite can): refused the same way on both
+        raise InvalidAccountData("name contains a NUL character")
     return cleaned
 
 

@@ -39,6 +39,18 @@ class AccountNotBillable(BillingError):
     code = "billing.account_not_billable"
 
 
+class UnknownAccount(BillingError):
+    """An invoice was asked for an account that does not exist."""
+
+    code = "billing.unknown_account"
+
+
+class AccountClosed(BillingError):
+    """An invoice was asked for a closed account: closed is terminal, it is never billed."""
+
+    code = "billing.account_closed"
+
+
 class GatewayError(BillingError):
     """The provider failed (outage, timeout, garbage answer): try again with the same key."""
 

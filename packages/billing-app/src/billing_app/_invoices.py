@@ -7,16 +7,18 @@ import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 
-from accounts_app.api import is_billable
+from accounts_app.api import AccountNotFound, get_account, is_billable
 from django.db import transaction
 from django.utils import timezone
 
 from billing_app._errors import (
+    AccountClosed,
     AccountNotBillable,
     InvalidAmount,
     InvalidInvoiceData,
     InvalidInvoiceTransition,
     InvoiceNotFound,
+    UnknownAccount,
 )
 from billing_app._money import validate_currency, validate_price, validate_total
 from billing_app._refs import InvoiceLineData, InvoiceRef, invoice_ref
@@ -46,12 +48,29 @@ def _clean_account_id(account_id: object) -> int:
     return account_id
 
 
+# AccountRef.status of a closed account (accounts-app >= 1.0): terminal, never billed again
+_CLOSED = "closed"
+
+
+def _ensure_invoiceable(account_id: int) -> None:
+    """The account exists and is not closed (a suspended one may get a draft, not an issue)."""
+    try:
+        account = get_account(account_id)
+    except AccountNotFound:
+        raise UnknownAccount(f"account {account_id} does not exist") from None
+    if account.status == _CLOSED:
+        raise AccountClosed(f"account {account_id} is closed")
+
+
 def _clean_line(line: object, *, index: int) -> InvoiceLine:
     if not isinstance(line, InvoiceLineData):
         raise InvalidInvoiceData(f"line {index} is a {type(line).__name__}, not InvoiceLineData")
     if not isinstance(line.description, str) or not line.description.strip():
         raise InvalidInvoiceData(f"line {index}: description must be a non-empty string")
     description = line.description.strip()
+    if "\x00" in description:
+        # PostgreSQL cannot store it; SQLite would, and the two must not disagree
+        raise InvalidInvoiceData(f"line {index}: description contains a NUL character")
     if len(description) > _DESCRIPTION_MAX:
         raise InvalidInvoiceData(f"line {index}: description is over {_DESCRIPTION_MAX} characters")
     quantity = line.quantity
@@ -72,6 +91,7 @@ def create_invoice(
         raise InvalidInvoiceData("lines must be a sequence of InvoiceLineData")
     rows = [_clean_line(line, index=index) for index, line in enumerate(lines)]
     total = validate_total(sum((row.quantity * row.unit_price for row in rows), start=Decimal(0)))
+    _ensure_invoiceable(account_id)
 
     with transaction.atomic():
         # the number derives from the primary key, so concurrent creates never collide; the

@@ -49,11 +49,13 @@ def _to_cents(value: object, *, what: str) -> Decimal:
     amount = Decimal(value)
     if not amount.is_finite():
         raise InvalidAmount(f"{what} must be a finite number, not {value}")
+    # bounded before quantize: quantizing 1E+26 to cents needs more digits than the
+    # decimal context has and raises InvalidOperation instead of answering
+    if amount.copy_abs() >= _LIMIT:  # copy_abs: abs() rounds, and 1E+1000000 overflows
+        raise InvalidAmount(f"{what} {value} is too large (limit {_LIMIT - CENT})")
     quantized = amount.quantize(CENT)
     if quantized != amount:
         raise InvalidAmount(f"{what} {value} has more than two decimal places")
-    if abs(quantized) >= _LIMIT:
-        raise InvalidAmount(f"{what} {value} is too large (limit {_LIMIT - CENT})")
     return quantized
 
 

@@ -14,7 +14,7 @@ from billing_app._errors import (
     Overpayment,
 )
 from billing_app._money import validate_positive_amount
-from billing_app._refs import ChargeRequest, PaymentRef, payment_ref
+from billing_app._refs import ChargeRequest, PaymentOutcome, PaymentRef, payment_ref
 from billing_app._transitions import ensure_payable, ensure_transition
 from billing_app._webhooks import emit_after_commit
 from billing_app.models import Invoice, InvoiceStatus, Payment
@@ -27,11 +27,13 @@ def _clean_key(idempotency_key: object) -> str:
         raise InvalidIdempotencyKey("idempotency_key must be a non-empty string")
     if len(idempotency_key) > _KEY_MAX:
         raise InvalidIdempotencyKey(f"idempotency_key is longer than {_KEY_MAX} characters")
+    if "\x00" in idempotency_key:
+        raise InvalidIdempotencyKey("idempotency_key contains a NUL character")
     # used exactly as given: a key is an opaque token, " k" and "k" are different keys
     return idempotency_key
 
 
-def apply_payment(*, invoice_id: int, amount: Decimal, idempotency_key: str) -> PaymentRef:
+def apply_payment(*, invoice_id: int, amount: Decimal, idempotency_key: str) -> PaymentOutcome:
     amount = validate_positive_amount(amount)
     key = _clean_key(idempotency_key)
 
@@ -45,7 +47,7 @@ def apply_payment(*, invoice_id: int, amount: Decimal, idempotency_key: str) -> 
 
         existing = Payment.objects.filter(idempotency_key=key).first()
         if existing is not None:
-            return _replay(existing, invoice_id=invoice.pk, amount=amount)
+            return PaymentOutcome(_replay(existing, invoice_id=invoice.pk, amount=amount), True)
 
         ensure_payable(invoice_id=invoice.pk, current=invoice.status)
         if amount > invoice.amount_due:
@@ -87,7 +89,7 @@ def apply_payment(*, invoice_id: int, amount: Decimal, idempotency_key: str) -> 
             invoice.status = InvoiceStatus.PAID
         invoice.save(update_fields=["amount_paid", "status"])
         emit_after_commit(invoice)
-    return payment_ref(payment)
+    return PaymentOutcome(payment_ref(payment), False)
 
 
 def _replay(existing: Payment, *, invoice_id: int, amount: Decimal) -> PaymentRef:

@@ -63,6 +63,15 @@ class PaymentRef:
     idempotency_key: str
 
 
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """A payment and whether this call replayed it: ``replayed`` is True when the idempotency
+    key had already paid, so nothing was charged or written this time."""
+
+    payment: PaymentRef
+    replayed: bool
+
+
 def invoice_ref(invoice: Invoice) -> InvoiceRef:
     return InvoiceRef(
         id=invoice.pk,

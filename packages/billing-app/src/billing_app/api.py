@@ -12,6 +12,7 @@ from typing import Any
 
 from billing_app import _invoices, _payments, _selectors
 from billing_app._errors import (
+    AccountClosed,
     AccountNotBillable,
     BillingError,
     GatewayDeclined,
@@ -24,6 +25,7 @@ from billing_app._errors import (
     InvalidInvoiceTransition,
     InvoiceNotFound,
     Overpayment,
+    UnknownAccount,
 )
 from billing_app._refs import (
     ChargeRequest,
@@ -31,12 +33,14 @@ from billing_app._refs import (
     InvoiceLineData,
     InvoiceRef,
     PaymentGateway,
+    PaymentOutcome,
     PaymentRef,
 )
 from billing_app._webhooks import WEBHOOK_PAYLOAD_VERSION
 
 __all__ = [
     "WEBHOOK_PAYLOAD_VERSION",
+    "AccountClosed",
     "AccountNotBillable",
     "BillingError",
     "ChargeRequest",
@@ -55,8 +59,11 @@ __all__ = [
     "InvoiceService",
     "Overpayment",
     "PaymentGateway",
+    "PaymentOutcome",
     "PaymentRef",
+    "UnknownAccount",
     "apply_payment",
+    "charge_invoice",
     "webhook_payload",
 ]
 
@@ -68,7 +75,7 @@ class InvoiceService:
         self, *, account_id: int, currency: str, lines: Sequence[InvoiceLineData]
     ) -> InvoiceRef:
         """A draft invoice numbered "INV-000123". Raises InvalidCurrency, InvalidAmount,
-        InvalidInvoiceData."""
+        InvalidInvoiceData, UnknownAccount (no such account), AccountClosed."""
         return _invoices.create_invoice(account_id=account_id, currency=currency, lines=lines)
 
     def issue(self, invoice_id: int) -> InvoiceRef:
@@ -93,6 +100,17 @@ def apply_payment(invoice_id: int, amount: Decimal, idempotency_key: str) -> Pay
     with another invoice or amount it raises IdempotencyConflict. Also raises InvoiceNotFound,
     InvalidAmount, InvalidIdempotencyKey, InvalidInvoiceTransition (not open), Overpayment,
     GatewayDeclined, GatewayError (retryable). On any error nothing is written.
+    """
+    return charge_invoice(
+        invoice_id=invoice_id, amount=amount, idempotency_key=idempotency_key
+    ).payment
+
+
+def charge_invoice(*, invoice_id: int, amount: Decimal, idempotency_key: str) -> PaymentOutcome:
+    """``apply_payment``, saying whether it was a replay: ``PaymentOutcome(payment, replayed)``.
+
+    ``replayed`` is True when the key had already paid this invoice this amount: the first
+    payment comes back, and nothing was charged or written. Raises what apply_payment raises.
     """
     return _payments.apply_payment(
         invoice_id=invoice_id, amount=amount, idempotency_key=idempotency_key

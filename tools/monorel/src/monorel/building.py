@@ -4,19 +4,31 @@
 ``<state-dir>/dist/<name>/``. The wheel must then match its pyproject (name, version),
 its release tag when HEAD carries one, declare a range for every workspace
 dependency (one the workspace's current version satisfies), ship every non-Python
-file of the import package (migrations, templates, static, py.typed), and pass
-``twine check``.
+file of the import package (migrations, templates, static, py.typed), pass the
+``[tool.monorel] wheel-checks`` the workspace names (``monorel.wheel_checks``: licence
+file, classifiers, project URLs, long description), and pass ``twine check``.
+
+Dev builds (``build_dev``, `monorel build --dev`) give a branch build its own PEP 440
+version, ``<next>.devN``, without touching the tree: the member is copied to a temporary
+directory, the copy's ``[project] version`` is set, and the copy is built. ``<next>`` is
+the version the plan releases next (so the dev build sorts after the last release and
+before the next one); N counts the commits since the member's release point, or is given.
+Dev versions are uploaded to dev indexes only (``publishing.require_dev_index``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import email.parser
 import hashlib
+import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import tomlkit
 from packaging.requirements import Requirement
 from packaging.utils import (
     canonicalize_name,
@@ -25,13 +37,17 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from monorel import release_points, state_dir, workspace
+from monorel import bumps, planning, release_points, state_dir, wheel_checks, workspace
 from monorel.adapters import git, twine, uv
 from monorel.errors import ArtifactCheckFailed, UsageError
 from monorel.workspace import Member, Workspace
 
 _SKIPPED_PARTS = {"__pycache__"}
 _SKIPPED_SUFFIXES = {".pyc", ".pyo"}
+# never copied into a dev build's temporary project
+_COPY_SKIP = shutil.ignore_patterns(
+    ".venv", "dist", "build", "__pycache__", "*.pyc", ".pytest_cache", "*.sqlite3", ".git"
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,10 @@ class BuiltPackage:
 
 def out_dir(ws: Workspace, member: Member) -> Path:
     return ws.state_dir / "dist" / member.name
+
+
+def dev_out_dir(ws: Workspace, member: Member) -> Path:
+    return ws.state_dir / "dist-dev" / member.name
 
 
 def releasable(ws: Workspace, names: list[str] | None = None) -> list[Member]:
@@ -102,10 +122,7 @@ def release_source(ws: Workspace, member: Member) -> Source:
     """
     if not git.is_repository(ws.root):
         return Source(None, "working tree")
-    point = next(
-        (p for p in release_points.released_versions(ws, member) if p.version == member.version),
-        None,
-    )
+    point = ws.release_index.release_point(member, member.version)
     if point is None:
         return Source(None, "working tree (version not released yet)")
     rel = member.relpath(ws.root)
@@ -131,11 +148,67 @@ def build_release(ws: Workspace, member: Member) -> tuple[BuiltPackage, Source]:
     return built, source
 
 
+def dev_versions(ws: Workspace, members: list[Member], number: int | None = None) -> dict[str, str]:
+    """``<next>.devN`` for a branch build of each member (see the module docstring)."""
+    if number is not None and number < 0:
+        raise UsageError(f"dev number {number} is negative", fix="pass --dev-number 0 or more")
+    if number is None and not git.is_repository(ws.root):
+        raise UsageError(
+            f"{ws.root} is not a git repository: the dev number cannot be counted",
+            fix="pass --dev-number N (e.g. the CI run number)",
+        )
+    planned = {p.name: p.next_version for p in planning.compute(ws).releases}
+    versions = {}
+    for member in members:
+        n = number
+        if n is None:
+            point = release_points.last_release(ws, member)
+            n = git.commit_count(ws.root, point.commit if point else None)
+        versions[member.name] = f"{planned.get(member.name) or _dev_base(ws, member)}.dev{n}"
+    return versions
+
+
+def build_dev(ws: Workspace, member: Member, version: str) -> BuiltPackage:
+    """Build ``member`` as ``version`` (from ``dev_versions``) from a temporary copy and
+    verify it; the working tree is not touched."""
+    with tempfile.TemporaryDirectory(prefix="monorel-dev-") as tmp:
+        copy = Path(tmp) / member.path.name
+        shutil.copytree(member.path, copy, ignore=_COPY_SKIP)
+        pyproject = copy / "pyproject.toml"
+        document = tomlkit.parse(pyproject.read_text(encoding="utf-8"))
+        document["project"]["version"] = version  # type: ignore[index]
+        pyproject.write_text(tomlkit.dumps(document), encoding="utf-8")
+        return _build_and_verify(
+            ws,
+            dataclasses.replace(member, version=version),
+            out=dev_out_dir(ws, member),
+            tagged_at_head=False,
+            builder=lambda out: uv.build_project(copy, out),
+        )
+
+
+def _dev_base(ws: Workspace, member: Member) -> str:
+    """The version a dev build of an unplanned member precedes: the current one while it
+    is unreleased, else the one after it (a patch, or the next pre-release number)."""
+    current = Version(member.version)
+    released = {Version(p.version) for p in release_points.released_versions(ws, member)}
+    if current not in released:
+        return current.public.split(".dev")[0]
+    if current.pre is not None:  # the next pre-release of its kind: rc1 -> rc2
+        return bumps.next_version(str(current), "none", pre=current.pre[0])  # type: ignore[arg-type]
+    return bumps.next_version(current.base_version, "patch")
+
+
 def _build_and_verify(
-    ws: Workspace, member: Member, *, out: Path, tagged_at_head: bool = True
+    ws: Workspace,
+    member: Member,
+    *,
+    out: Path,
+    tagged_at_head: bool = True,
+    builder: Callable[[Path], list[Path]] | None = None,
 ) -> BuiltPackage:
     state_dir.ensure(out.parent.parent)
-    files = uv.build(ws.root, member.name, out)
+    files = builder(out) if builder else uv.build(ws.root, member.name, out)
     wheels = [f for f in files if f.suffix == ".whl"]
     sdists = [f for f in files if f.name.endswith(".tar.gz")]
     if len(wheels) != 1 or len(sdists) != 1:
@@ -184,10 +257,14 @@ def verify(
                 f"{label} says {name} {version}, pyproject says {member.name} {member.version}"
             )
     for tag in _tags_at_head(ws, member) if tagged_at_head else []:
-        if Version(tag.removeprefix(member.tag_prefix)) != expected:
+        if Version(member.version_of_tag(tag) or "0") != expected:
             problems.append(f"HEAD is tagged {tag} but the version is {member.version}")
     problems += _check_requires(ws, member, metadata.get_all("Requires-Dist") or [])
     problems += _check_package_data(member, names)
+    # what consumers see (licence, classifiers, URLs, description): the checks the workspace
+    # asks for in [tool.monorel] wheel-checks
+    wheel = wheel_checks.Wheel(metadata=metadata, names=frozenset(names))
+    problems += wheel_checks.problems(wheel, ws.config.wheel_checks)
     return problems
 
 
@@ -219,21 +296,23 @@ def _check_requires(ws: Workspace, member: Member, requires: list[str]) -> list[
 def _check_package_data(member: Member, wheel_names: set[str]) -> list[str]:
     """Every file of the import package (migrations, templates, ...) must be in the wheel."""
     missing = []
-    for path in sorted(member.package_dir.rglob("*")):
-        if not path.is_file() or _SKIPPED_PARTS & set(path.parts):
-            continue
-        if path.suffix in _SKIPPED_SUFFIXES:
-            continue
-        rel = path.relative_to(member.package_dir.parent).as_posix()
-        if rel not in wheel_names:
-            missing.append(rel)
+    for package in member.import_packages:
+        files = [package.path] if package.is_module else sorted(package.path.rglob("*"))
+        for path in files:
+            if not path.is_file() or _SKIPPED_PARTS & set(path.parts):
+                continue
+            if path.suffix in _SKIPPED_SUFFIXES:
+                continue
+            rel = path.relative_to(package.root).as_posix()
+            if rel not in wheel_names:
+                missing.append(rel)
     return [f"the wheel lacks {rel}" for rel in missing]
 
 
 def _tags_at_head(ws: Workspace, member: Member) -> list[str]:
     if not git.is_repository(ws.root):
         return []
-    return git.tags_at(ws.root, "HEAD", f"{member.tag_prefix}*")
+    return [t for t in git.tags_at(ws.root, "HEAD", member.tag_glob) if member.version_of_tag(t)]
 
 
 def _wheel_metadata(wheel: Path):  # -> (email.message.Message, set[str])

@@ -28,6 +28,27 @@ def has_section(text: str | None, version: str) -> bool:
     return any(named(title) for title, _level, _start, _end in _headings(text.splitlines()))
 
 
+def versions(text: str) -> list[str]:
+    """The version each heading of ``text`` names first, in file order, each once."""
+    found: list[str] = []
+    for title, *_ in _headings(text.splitlines()):
+        version = heading_version(title)
+        if version is not None and version not in found:
+            found.append(version)
+    return found
+
+
+def heading_version(title: str) -> str | None:
+    """The first valid version a heading names as a word; None where it names none."""
+    return next((v for v in _VERSION.findall(title) if _parse(v) is not None), None)
+
+
+def headings(text: str) -> list[tuple[str, int, int, int]]:
+    """(title, level, first line, last line) of each heading of ``text``, level 1 the
+    highest (see ``_headings``)."""
+    return _headings(text.splitlines())
+
+
 def remove_sections(text: str, named: Callable[[str], bool]) -> str:
     """``text`` without the sections whose heading ``named`` accepts (heading included)."""
     lines = text.splitlines(keepends=True)

@@ -11,28 +11,42 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
-from monorel import workspace
-from monorel.errors import EXIT_USAGE, MonorelError
+from monorel import redaction, workspace
+from monorel.errors import EXIT_FINDINGS, EXIT_USAGE, MonorelError
 
 COMMANDS = (
+    "init",
+    "add",
     "check",
     "plan",
     "version",
     "tag",
     "build",
     "publish",
+    "gate",
     "devpi",
     "ship",
     "rehearse",
     "semver",
+    "affected",
+    "graph",
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose usage errors quote the command line: redacted first."""
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        super()._print_message(redaction.redact(message), file)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="monorel",
         description=(
             "Boundaries, releases and upgrade rehearsal for a uv workspace of Django packages."
@@ -54,10 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # a password in an --index URL is known before anything could print it
+    redaction.scan_argv(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        ws = workspace.load(args.root)
+        lenient = getattr(args._module, "LENIENT_WORKSPACE", False)
+        ws = workspace.load(args.root, lenient=lenient)
         return int(args._module.run(args, ws))
     except MonorelError as exc:
         print(exc.render(), file=sys.stderr)
@@ -65,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_USAGE
+    except Exception:  # a bug: its traceback, redacted (it may quote a URL or an argument)
+        print(redaction.redact(traceback.format_exc()), file=sys.stderr, end="")
+        return EXIT_FINDINGS
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,10 +26,13 @@ class MonorelError(Exception):
         self.fix = fix
 
     def render(self) -> str:
+        """The message and its fix, with every known secret redacted."""
+        from monorel.redaction import redact
+
         text = f"error[{self.code}]: {self.message}"
         if self.fix:
             text += f"\n  fix: {self.fix}"
-        return text
+        return redact(text)
 
 
 class ConfigError(MonorelError):
@@ -144,6 +147,60 @@ class PostgresUnavailable(MonorelError):
     exit_code = EXIT_USAGE
 
 
+# -- the release gate, promotion, the embedded index (MR050-MR059) --------------------------
+
+
+class ProofFailed(MonorelError):
+    """A proof of the release gate failed: the files stay on the dev index, unpromoted.
+
+    ``report`` is the gate's report (``monorel.gate.pipeline.GateReport``), for the command
+    to show every proof's result before the error.
+    """
+
+    code = "MR050"
+    exit_code = EXIT_FINDINGS
+
+    def __init__(self, message: str, *, fix: str = "", report: object = None) -> None:
+        super().__init__(message, fix=fix)
+        self.report = report
+
+
+class PrereleaseRefused(MonorelError):
+    """A pre-release or dev version would reach a stable (or unknown) index."""
+
+    code = "MR051"
+    exit_code = EXIT_FINDINGS
+
+
+class PromotionRefused(MonorelError):
+    """The stable index already holds other bytes, or the dev index not the proven ones."""
+
+    code = "MR052"
+    exit_code = EXIT_FINDINGS
+
+
+class DevpiStateDamaged(MonorelError):
+    """The embedded devpi's state dir disagrees with itself (pid, URL, lock, credentials)."""
+
+    code = "MR053"
+    exit_code = EXIT_USAGE
+
+
+class IndexPairInvalid(MonorelError):
+    """The gate's dev and stable indexes cannot work together (same index, other servers,
+    a volatile "stable")."""
+
+    code = "MR054"
+    exit_code = EXIT_USAGE
+
+
+class IndexKindRefused(MonorelError):
+    """An upload to an index that is not a dev index: stable is reached by promotion only."""
+
+    code = "MR055"
+    exit_code = EXIT_FINDINGS
+
+
 class ReleaseBreaksMember(MonorelError):
     """A breaking change removes a public name that another workspace member still uses
     (or whether it does cannot be told)."""
@@ -188,3 +245,92 @@ class ReleaseHistoryMissing(MonorelError):
 
     code = "MR065"
     exit_code = EXIT_USAGE
+
+
+class TestDatabaseUnavailable(MonorelError):
+    """`pytest --postgres` cannot start the throwaway PostgreSQL cluster it was asked for
+    (the server binaries are missing, or initdb / pg_ctl failed)."""
+
+    code = "MR070"
+    exit_code = EXIT_USAGE
+
+
+class HistoryMissing(MonorelError):
+    """git history a release point needs is not in this clone (shallow, or without the
+    commits and tags of earlier releases): nothing that reads release points can be trusted."""
+
+    code = "MR040"
+    exit_code = EXIT_USAGE
+
+
+# -- adoption: standalone runs, layouts, configuration, init, baselines (MR080-MR089) ------
+
+
+class TargetEnvMissing(MonorelError):
+    """The target workspace has no environment to run Django in (no ``.venv``, no uv)."""
+
+    code = "MR080"
+    exit_code = EXIT_USAGE
+
+
+class TargetEnvLacksDjango(MonorelError):
+    """The target workspace's environment exists but cannot import Django."""
+
+    code = "MR081"
+    exit_code = EXIT_USAGE
+
+
+class PackageNotFound(MonorelError):
+    """A member's import packages cannot be found from its build configuration or wheel."""
+
+    code = "MR082"
+    exit_code = EXIT_USAGE
+
+
+class PublicModuleMissing(MonorelError):
+    """A configured public module of a member does not exist in its import packages."""
+
+    code = "MR083"
+    exit_code = EXIT_USAGE
+
+
+class ConfigValueError(MonorelError):
+    """A ``[tool.monorel]`` key has the wrong type or an invalid value."""
+
+    code = "MR084"
+    exit_code = EXIT_USAGE
+
+
+class InitConflict(MonorelError):
+    """`monorel init` would have to overwrite a file the user wrote: it writes nothing."""
+
+    code = "MR085"
+    exit_code = EXIT_FINDINGS
+
+
+class BaselineError(MonorelError):
+    """The ``monorel check --baseline`` file cannot be read or is not a monorel baseline."""
+
+    code = "MR086"
+    exit_code = EXIT_USAGE
+
+
+class ProjectMetadataError(MonorelError):
+    """A member's pyproject has no ``[project]`` table, or computes what monorel writes."""
+
+    code = "MR087"
+    exit_code = EXIT_USAGE
+
+
+class InvalidVersionError(MonorelError):
+    """A member's ``[project] version`` is not a PEP 440 version."""
+
+    code = "MR088"
+    exit_code = EXIT_USAGE
+
+
+class TagRefused(MonorelError):
+    """A tag does not name a released member at the version its pyproject declares."""
+
+    code = "MR089"
+    exit_code = EXIT_FINDINGS

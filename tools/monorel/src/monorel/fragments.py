@@ -13,6 +13,14 @@ invalid, and nothing is ever read through a link: entries are judged by ``lstat`
 opened with ``O_NOFOLLOW`` (a link to a credentials file must not end up in a changelog).
 A fragment directory that is itself a link is invalid as a whole.
 
+Every member also knows ``skip`` (``+<slug>.skip.md``): monorel's type for a change that
+releases nothing (``monorel.bumps``: no bump). towncrier never renders it (``monorel init``
+writes ``ignore = ["*.skip.md"]``); ``monorel version`` removes it with the others.
+
+This is the one place fragment types are validated: a type the member's towncrier
+configuration does not know, and one ``monorel.bumps`` gives no bump level, are both
+invalid fragments here, for ``check``, ``plan`` and ``version`` alike.
+
 ``scan(member)`` reports valid and invalid fragments; ``collect(member)`` returns the
 valid ones and raises ``FragmentError`` on the first invalid one.
 """
@@ -29,11 +37,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from monorel import bumps
 from monorel.errors import FragmentError
 from monorel.workspace import Member
 
 # towncrier's defaults when a project configures no types
 DEFAULT_TYPES = ("feature", "bugfix", "doc", "removal", "misc")
+SKIP = "skip"  # monorel's own type: a change that releases nothing
 MAX_FRAGMENT_BYTES = 64 * 1024
 _IGNORED = (".gitignore", ".gitkeep", ".keep", "readme", "readme.md", "readme.rst")
 _NAME = re.compile(
@@ -66,7 +76,8 @@ class FragmentScan:
 
 
 def types(member: Member) -> tuple[str, ...]:
-    """The fragment types the member's towncrier configuration knows."""
+    """The fragment types the member's towncrier configuration knows (``skip`` aside: every
+    member knows that one)."""
     config = _towncrier(member)
     if "type" in config:
         return tuple(t.get("directory", str(t.get("name", "")).lower()) for t in config["type"])
@@ -92,7 +103,10 @@ def scan(member: Member) -> FragmentScan:
         if path.is_symlink():  # even under an ignored name: towncrier or the sdist may read it
             invalid.append(_link(path))
             continue
-        if any(fnmatch.fnmatch(path.name.lower(), pattern) for pattern in ignored):
+        skip = _NAME.match(path.name.removeprefix(orphan_prefix) if orphan_prefix else path.name)
+        is_skip = skip is not None and skip["type"] == SKIP
+        # towncrier is told to ignore skip fragments; monorel reads them all the same
+        if not is_skip and any(fnmatch.fnmatch(path.name.lower(), p) for p in ignored):
             continue
         problem = _problem(path, known, orphan_prefix)
         if isinstance(problem, InvalidFragment):
@@ -132,9 +146,16 @@ def _problem(path: Path, known: tuple[str, ...], orphan_prefix: str) -> Fragment
         if without_extension and without_extension["type"] in known:
             return InvalidFragment(path, "no .md extension", f"rename it to {name}.md")
         return InvalidFragment(path, "not a fragment name", f"rename it to {shape}")
-    if match["type"] not in known:
+    if match["type"] not in known and match["type"] != SKIP:
         return InvalidFragment(
             path, f"unknown fragment type {match['type']!r}", f"rename it to {shape}"
+        )
+    if match["type"] not in bumps.FRAGMENT_BUMPS:
+        levels = ", ".join(bumps.FRAGMENT_BUMPS)
+        return InvalidFragment(
+            path,
+            f"fragment type {match['type']!r} has no bump level",
+            f"use a type monorel knows ({levels}), and configure it in [tool.towncrier]",
         )
     text = _read_text(path)
     if isinstance(text, InvalidFragment):

@@ -46,6 +46,7 @@ from packaging.version import Version
 from monorel import api_usage, bumps, fragments, release_points
 from monorel.adapters import git
 from monorel.errors import FragmentError, UsageError
+from monorel.tags import TagFormat
 from monorel.workspace import Member, Workspace
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class PackagePlan:
     verdict: semver.Verdict | None = None  # None when nothing in the package changed
     problems: tuple[str, ...] = ()  # where the fragments ask for less than the verdict
     breaks: tuple[api_usage.Break, ...] = ()  # members using a name a breaking change touches
+    tag_format: TagFormat = TagFormat()  # [tool.monorel] tag-format
 
     @property
     def releases(self) -> bool:
@@ -98,7 +100,7 @@ class PackagePlan:
 
     @property
     def tag(self) -> str | None:
-        return f"{self.name}-v{self.next_version}" if self.next_version else None
+        return self.tag_format.tag(self.name, self.next_version) if self.next_version else None
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,7 @@ def compute(ws: Workspace, *, since: str | None = None, pre: bumps.PreKind | Non
                 verdict=verdict,
                 problems=tuple(problems),
                 breaks=tuple(breaks),
+                tag_format=member.tag_format,
             )
         )
     return Plan(since=since, packages=tuple(packages))
@@ -245,13 +248,10 @@ def requirement_after(req: Requirement, new_version: str) -> str | None:
 
 
 def pending_fragments(ws: Workspace, member: Member) -> list[PlannedFragment]:
-    """The member's towncrier fragments, sorted; ``FragmentError`` names every invalid one."""
+    """The member's towncrier fragments, sorted; ``FragmentError`` names every invalid one
+    (``fragments.scan`` validates the types, bump levels included)."""
     found = fragments.scan(member)
-    problems = [f"{_rel(ws, bad.path)}: {bad.problem} ({bad.fix})" for bad in found.invalid] + [
-        f"{_rel(ws, f.path)}: no bump is defined for type {f.type!r}"
-        for f in found.fragments
-        if f.type not in bumps.FRAGMENT_BUMPS
-    ]
+    problems = [f"{_rel(ws, bad.path)}: {bad.problem} ({bad.fix})" for bad in found.invalid]
     if problems:
         raise FragmentError(
             "invalid changelog fragments:\n  - " + "\n  - ".join(problems),

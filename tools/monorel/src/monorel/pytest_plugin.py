@@ -7,6 +7,9 @@ in its own ``pytest_load_initial_conftests``; ours is ``tryfirst`` so it runs ea
 - ``TEST_DATABASE_URL`` set: copied into ``DATABASE_URL`` (an existing server, e.g. a CI
   service). It wins over ``--postgres``: no cluster is started.
 - ``--postgres``: one ``EphemeralPostgres`` for the whole session; stopped at unconfigure.
+  When it cannot start (no ``initdb`` on PATH, a failing ``pg_ctl``), the session ends
+  before collecting anything with ``error[MR070]`` and its ``fix:`` (pytest's usage error,
+  exit code 4), not a traceback.
 - neither: ``DATABASE_URL`` is left alone (settings default to SQLite).
 
 Django's test runner creates ``test_<name>`` next to the configured database, so the URL
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from monorel.errors import MonorelError, TestDatabaseUnavailable
 from monorel.postgres import EphemeralPostgres
 
 _ENV_TARGET = "DATABASE_URL"
@@ -71,7 +75,7 @@ def pytest_load_initial_conftests(
         return
     early_config.stash[_previous_key] = os.environ.get(_ENV_TARGET)
     if choice.ephemeral:
-        cluster = EphemeralPostgres().start()
+        cluster = _start_cluster()
         # pytest_unconfigure is not called when start-up fails later (e.g. settings do
         # not import); stop() is idempotent, so atexit is a safe second net
         atexit.register(cluster.stop)
@@ -80,6 +84,18 @@ def pytest_load_initial_conftests(
     else:
         assert choice.url is not None
         os.environ[_ENV_TARGET] = choice.url
+
+
+def _start_cluster() -> EphemeralPostgres:
+    try:
+        return EphemeralPostgres().start()
+    except MonorelError as exc:
+        error = TestDatabaseUnavailable(
+            f"pytest --postgres cannot start a throwaway PostgreSQL cluster: {exc.message}",
+            fix=f"{exc.fix}; or run the suite on SQLite (without --postgres), or point it at "
+            f"a running server with {_ENV_GIVEN}=postgres://USER@HOST:PORT/postgres",
+        )
+        raise pytest.UsageError(error.render()) from None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -249,11 +249,12 @@ def _orphaned_tags(ws: Workspace) -> Leftover | None:
     members = [m for m in ws.members.values() if m.released]
     if not members:
         return None
-    candidates = git.tags_not_merged(ws.root, "HEAD", *[f"{m.tag_prefix}*" for m in members])
+    candidates = git.tags_not_merged(ws.root, "HEAD", *[m.tag_glob for m in members])
     orphans = []
     for tag in candidates:
-        member = next((m for m in members if tag.startswith(m.tag_prefix)), None)
-        if member is None or not _ahead(tag.removeprefix(member.tag_prefix), member.version):
+        member = next((m for m in members if m.version_of_tag(tag)), None)
+        version = member.version_of_tag(tag) if member else None
+        if member is None or version is None or not _ahead(version, member.version):
             continue
         commit = git.tag_commit(ws.root, tag)
         if not git.branches_containing(ws.root, commit):

@@ -3,7 +3,8 @@
 What a release writes: new versions into each released member's pyproject; moved pins
 and ranges into the dependents' pyprojects (plus a ``+monorel-dependencies.misc.md``
 fragment for a released dependent, so its changelog says why it was released); ``uv
-lock``; ``towncrier build`` per released package (fragments consumed). One commit holds
+lock``; ``towncrier build`` per released package (fragments consumed; ``skip`` fragments,
+which towncrier is told to ignore, removed by monorel at a final release). One commit holds
 the whole release, and one annotated tag ``<dist>-v<version>`` per released package
 points at it: every tag sits on a tree where all versions, pins and the lock agree.
 
@@ -26,7 +27,7 @@ import tomlkit
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from monorel import bumps, release_commit
+from monorel import bumps, fragments, release_commit
 from monorel import changelog as changelog_text
 from monorel.adapters import git, towncrier, uv
 from monorel.errors import (
@@ -89,6 +90,15 @@ def preflight(ws: Workspace, plan: Plan) -> None:
         raise SemverShortfall(
             "the fragments ask for less than the changes require:\n  " + "\n  ".join(plan.problems),
             fix="add fragments of the required type (see `monorel semver PKG` for the evidence)",
+        )
+    unconfigured = [
+        p.name for p in plan.releases if "towncrier" not in ws.member(p.name).data.get("tool", {})
+    ]
+    if unconfigured:
+        raise ReleaseRefused(
+            f"no [tool.towncrier] in {', '.join(unconfigured)}: towncrier would write the "
+            "changelog to NEWS.rst, and the release reads CHANGELOG.md",
+            fix='run `monorel init --yes`, or add [tool.towncrier] filename = "CHANGELOG.md"',
         )
     if plan.broken:
         raise ReleaseBreaksMember(
@@ -210,6 +220,7 @@ def _write_release(ws: Workspace, plan: Plan, stage: Staging) -> None:
     _write_versions(ws, plan, stage)
     _write_requirements(ws, plan, stage)
     _write_dependency_fragments(ws, plan, stage)
+    _remove_skip_fragments(ws, plan, stage)
     uv.lock(stage.workspace_root)
     _write_changelogs(ws, plan, stage)
 
@@ -279,6 +290,17 @@ def _write_dependency_fragments(ws: Workspace, plan: Plan, stage: Staging) -> No
         news = by_dependent.get(p.name, [])
         text = "Requires " + ", ".join(f"`{r}`" for r in news) + "."
         (directory / DEPENDENCY_FRAGMENT).write_text(text + "\n", encoding="utf-8")
+
+
+def _remove_skip_fragments(ws: Workspace, plan: Plan, stage: Staging) -> None:
+    """``skip`` fragments are monorel's (towncrier ignores them): a final release consumes
+    them with the others; a pre-release keeps them, as towncrier keeps its fragments."""
+    for p in plan.releases:
+        if p.next_version is None or bumps.is_prerelease(p.next_version):
+            continue
+        for f in p.fragments:
+            if f.type == fragments.SKIP:
+                stage.place(ws.root, ws.root / f.path).unlink()
 
 
 def _write_changelogs(ws: Workspace, plan: Plan, stage: Staging) -> None:

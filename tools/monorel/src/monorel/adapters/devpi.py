@@ -1,15 +1,18 @@
 """devpi: the only module that runs devpi-init / devpi-server or talks to an index over HTTP.
 
-The HTTP calls use devpi's REST API (users, indexes) and the simple API (PEP 691 JSON,
-with the PEP 503 HTML page as a fallback) that every devpi index serves at ``+simple/``.
-Passwords reach devpi-init through its environment (``DEVPISERVER_ROOT_PASSWD``) and
-the server through HTTP basic auth, never through argv.
+The HTTP calls use devpi's REST API (users, indexes, an index's configuration, the
+``push`` of a release from one index to another on the same server) and the simple API
+(PEP 691 JSON, with the PEP 503 HTML page as a fallback) that every index serves at
+``+simple/``; files are downloaded from the URLs it lists and checked against its sha256.
+Passwords reach devpi-init through its environment (``DEVPISERVER_ROOT_PASSWD``) and the
+server through HTTP basic auth, never through argv or a URL.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -17,6 +20,7 @@ import signal
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -44,7 +48,8 @@ class BasicAuth:
 @dataclass(frozen=True)
 class IndexFile:
     filename: str
-    sha256: str | None
+    sha256: str | None  # None: the index lists the file without a digest
+    url: str = ""  # where to download it (absolute, without the #sha256 fragment)
 
 
 def script(name: str) -> str:
@@ -79,9 +84,22 @@ _FAST_KEY_DERIVATION = {
 
 
 def start_server(
-    serverdir: Path, *, host: str, port: int, restrict_modify: str, log_file: Path
+    serverdir: Path,
+    *,
+    host: str,
+    port: int,
+    restrict_modify: str,
+    log_file: Path,
+    lock_fd: int | None = None,
+    offline: bool = True,
 ) -> int:
-    """Start ``devpi-server`` detached from us (its own session); return its pid."""
+    """Start ``devpi-server`` detached from us (its own session); return its pid.
+
+    ``lock_fd``: an open descriptor the server inherits and keeps for its whole life (an
+    flock on it is then held until the server process dies). ``offline``: its mirror
+    indexes fetch nothing (the embedded server has none); a server with a mirror of an
+    upstream index needs ``offline=False``.
+    """
     argv = [
         script("devpi-server"),
         "--serverdir",
@@ -90,7 +108,7 @@ def start_server(
         host,
         "--port",
         str(port),
-        "--offline-mode",
+        *(["--offline-mode"] if offline else []),
         "--restrict-modify",
         restrict_modify,
     ]
@@ -103,6 +121,7 @@ def start_server(
             stderr=subprocess.STDOUT,
             env={**os.environ, **_FAST_KEY_DERIVATION},
             start_new_session=True,  # outlives `monorel devpi up`
+            pass_fds=() if lock_fd is None else (lock_fd,),
         )
     return proc.pid
 
@@ -135,6 +154,26 @@ def responds(url: str) -> bool:
     return isinstance(data, dict) and data.get("type") == "apiconfig"
 
 
+def init_search_index(url: str) -> bool:
+    """Have devpi-web create its search index now; False when the server has no devpi-web.
+
+    devpi-web creates its whoosh index on first use. On a fresh server dir that first use
+    is the first upload, from two threads at once, and the loser's error leaves the search
+    empty ("File '_project_0.toc' exists" in the log). One search before any upload
+    creates it from one thread.
+    """
+    request = urllib.request.Request(
+        f"{url.rstrip('/')}/+search?query=monorel", headers={"Accept": "text/html"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as resp:  # noqa: S310 - loopback
+            return "text/html" in resp.headers.get("Content-Type", "")
+    except urllib.error.HTTPError:
+        return False  # no devpi-web: devpi-server has no +search page
+    except (urllib.error.URLError, OSError) as exc:
+        raise IndexUnreachable(f"GET {url}/+search: {exc}", fix="is devpi-server running?") from exc
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -150,6 +189,15 @@ def pid_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
+def command_line(pid: int) -> str | None:
+    """The command line of ``pid`` as one string (None without /proc or if it is gone)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return " ".join(a.decode(errors="replace") for a in raw.split(b"\0") if a)
+
+
 def pid_is_server(pid: int, serverdir: Path) -> bool:
     """True if ``pid`` runs devpi-server on ``serverdir`` (guards against a recycled pid)."""
     try:
@@ -157,7 +205,10 @@ def pid_is_server(pid: int, serverdir: Path) -> bool:
     except OSError:
         return pid_alive(pid)  # no /proc: trust the pid file
     args = [a.decode(errors="replace") for a in cmdline]
-    return any("devpi-server" in a for a in args) and str(serverdir) in args
+    # the same directory however it is spelled (a state dir reached through a symlink)
+    target = serverdir.resolve()
+    paths = [Path(a).resolve() for a in args if a.startswith("/")]
+    return any("devpi-server" in a for a in args) and target in paths
 
 
 def stop_server(pid: int, *, timeout: float = 15.0) -> None:
@@ -192,19 +243,31 @@ def ensure_user(url: str, *, admin: BasicAuth, user: str, password: str) -> bool
     return True
 
 
-def ensure_index(url: str, *, auth: BasicAuth, index: str, volatile: bool) -> bool:
+def ensure_index(
+    url: str, *, auth: BasicAuth, index: str, volatile: bool, bases: tuple[str, ...] = ()
+) -> bool:
     """Create ``user/index`` as a stage index with the given volatility; True if created.
 
-    An existing index keeps its files; only its ``volatile`` flag is brought in line.
+    Only the owner (``auth.user``, the release identity) may upload to it, tox results
+    included: devpi lets anyone attach a tox result to a release file unless
+    ``acl_toxresult_upload`` says otherwise. An existing index keeps its files; its
+    ``volatile`` flag, bases and both upload ACLs are brought in line.
     """
     target = f"{url.rstrip('/')}/{index}"
-    config = {"type": "stage", "bases": [], "volatile": volatile}
+    wanted = {
+        "volatile": volatile,
+        "bases": list(bases),
+        "acl_upload": [auth.user],
+        "acl_toxresult_upload": [auth.user],
+    }
     current = _get_json(target)
     if current is None:
-        _request("PUT", target, config, auth=auth)
+        _request("PUT", target, {"type": "stage", **wanted}, auth=auth)
         return True
-    if current.get("result", {}).get("volatile") != volatile:
-        _request("PATCH", target, [f"volatile={volatile}"], auth=auth)
+    config = current.get("result", {})
+    if any(config.get(key) != value for key, value in wanted.items()):
+        # a PATCH with an object sets the whole configuration: send it all
+        _request("PATCH", target, {**config, **wanted}, auth=auth)
     return False
 
 
@@ -213,39 +276,88 @@ def index_config(url: str, index: str) -> dict | None:
     return None if data is None else data.get("result", {})
 
 
-def project_files(simple_url: str, project: str) -> list[IndexFile]:
-    """The files the index lists for ``project`` (empty if it has none), with sha256 digests."""
-    url = f"{simple_url.rstrip('/')}/{project}/"
-    req = urllib.request.Request(url, headers={"Accept": f"{_SIMPLE_JSON}, text/html;q=0.1"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - http(s) index
-            body = resp.read().decode("utf-8")
-            content_type = resp.headers.get("Content-Type", "")
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return []
-        raise IndexUnreachable(
-            f"{url} answered HTTP {exc.code}", fix="check the index URL and that it is up"
-        ) from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise IndexUnreachable(
-            f"cannot reach {url}: {exc}",
-            fix="start the index (`monorel devpi up`) or pass the right --index",
-        ) from exc
+def project_files(
+    simple_url: str, project: str, *, auth: BasicAuth | None = None
+) -> list[IndexFile]:
+    """The files the index lists for ``project`` (empty if it has none), with their URLs and
+    sha256 digests (None where the index lists none)."""
+    page = f"{simple_url.rstrip('/')}/{project}/"
+    body, content_type = _get_page(page, auth=auth)
+    if body is None:
+        return []
     if _SIMPLE_JSON in content_type or body.lstrip().startswith("{"):
-        data = json.loads(body)
-        return [IndexFile(f["filename"], f.get("hashes", {}).get("sha256")) for f in data["files"]]
-    parser = _SimpleLinks()
+        return [
+            IndexFile(
+                f["filename"],
+                f.get("hashes", {}).get("sha256"),
+                urllib.parse.urljoin(page, f["url"]).split("#", 1)[0],
+            )
+            for f in json.loads(body)["files"]
+        ]
+    parser = _SimpleLinks(page)
     parser.feed(body)
     return parser.files
+
+
+def file_sha256(url: str, *, auth: BasicAuth | None = None) -> str:
+    """Download ``url`` and return the sha256 of its bytes (for a file listed without one)."""
+    return hashlib.sha256(_download(url, auth=auth)).hexdigest()
+
+
+def download(file: IndexFile, dest: Path, *, auth: BasicAuth | None = None) -> Path:
+    """Download ``file`` into ``dest``; ``ToolError`` when its bytes do not match the digest
+    the index lists for it."""
+    data = _download(file.url, auth=auth)
+    digest = hashlib.sha256(data).hexdigest()
+    if file.sha256 is not None and digest != file.sha256:
+        raise ToolError(
+            f"{file.url}: the downloaded bytes have sha256 {digest}, the index lists {file.sha256}",
+            fix="the index serves other bytes than it lists: check the index and re-publish",
+        )
+    dest.mkdir(parents=True, exist_ok=True)
+    target = dest / file.filename
+    target.write_bytes(data)
+    return target
+
+
+def index_info(index_url: str, *, auth: BasicAuth | None = None) -> dict | None:
+    """devpi's configuration of the index at ``index_url`` (``type``, ``volatile``, ``bases``,
+    ...), or None when that URL is not a devpi index (or is not there)."""
+    try:
+        data = _request("GET", index_url.rstrip("/"), auth=auth)
+    except HttpStatusError as exc:
+        if exc.status >= 500:
+            raise
+        return None  # answered, but not as a devpi index it lets us read
+    except ValueError:
+        return None  # answered with something that is not JSON
+    if not isinstance(data, dict) or data.get("type") != "indexconfig":
+        return None
+    result = data.get("result")
+    return result if isinstance(result, dict) else None
+
+
+def push(
+    index_url: str, *, name: str, version: str, target: str, auth: BasicAuth
+) -> list[list[object]]:
+    """devpi's own ``push``: copy every file of ``name`` ``version`` from the index at
+    ``index_url`` to ``target`` (``user/index``) on the same server, bytes unchanged.
+
+    Returns devpi's action log. ``IndexUnreachable`` names the server's refusal.
+    """
+    payload = {"name": name, "version": version, "targetindex": target}
+    data = _request("POST", index_url.rstrip("/"), payload, auth=auth, timeout=300)
+    result = data.get("result")
+    return result if isinstance(result, list) else []
 
 
 class _SimpleLinks(HTMLParser):
     """PEP 503 page: ``<a href="...#sha256=HEX">filename</a>``."""
 
-    def __init__(self) -> None:
+    def __init__(self, page: str) -> None:
         super().__init__()
         self.files: list[IndexFile] = []
+        self._page = page
         self._href: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -255,11 +367,44 @@ class _SimpleLinks(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._href is not None and data.strip():
             match = re.search(r"#sha256=([0-9a-f]{64})", self._href)
-            self.files.append(IndexFile(data.strip(), match.group(1) if match else None))
+            url = urllib.parse.urljoin(self._page, self._href).split("#", 1)[0]
+            self.files.append(IndexFile(data.strip(), match.group(1) if match else None, url))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "a":
             self._href = None
+
+
+def _get_page(page: str, *, auth: BasicAuth | None) -> tuple[str | None, str]:
+    """(body, content type) of a simple API page; (None, "") when the index answers 404."""
+    headers = {"Accept": f"{_SIMPLE_JSON}, text/html;q=0.1"}
+    if auth is not None:
+        headers["Authorization"] = auth.header()
+    req = urllib.request.Request(page, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - http(s) index
+            return resp.read().decode("utf-8"), resp.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return None, ""
+        raise IndexUnreachable(
+            f"{page} answered HTTP {exc.code}", fix="check the index URL and that it is up"
+        ) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise IndexUnreachable(
+            f"cannot reach {page}: {exc}",
+            fix="start the index (`monorel devpi up`) or pass the right --index",
+        ) from exc
+
+
+def _download(url: str, *, auth: BasicAuth | None) -> bytes:
+    headers = {"Authorization": auth.header()} if auth is not None else {}
+    req = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=120) as resp:  # noqa: S310 - http(s) index
+            return resp.read()
+    except (urllib.error.URLError, OSError) as exc:
+        raise IndexUnreachable(f"cannot download {url}: {exc}", fix="is the index up?") from exc
 
 
 def _login_ok(base: str, auth: BasicAuth) -> bool:
@@ -281,7 +426,15 @@ def _get_json(url: str) -> dict | None:
         return None
 
 
-class _NotFound(IndexUnreachable):
+class HttpStatusError(IndexUnreachable):
+    """The server answered a REST call with an HTTP error status."""
+
+    def __init__(self, message: str, *, status: int, fix: str = "") -> None:
+        super().__init__(message, fix=fix)
+        self.status = status
+
+
+class _NotFound(HttpStatusError):
     pass
 
 
@@ -305,16 +458,27 @@ def _request(
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
             body = resp.read()
     except urllib.error.HTTPError as exc:
-        detail = exc.read().decode("utf-8", errors="replace")[:500]
+        detail = _error_detail(exc.read())
         if exc.code == 404:
-            raise _NotFound(f"{method} {url}: HTTP 404") from exc
-        raise IndexUnreachable(
+            raise _NotFound(f"{method} {url}: HTTP 404 {detail}", status=404) from exc
+        raise HttpStatusError(
             f"{method} {url}: HTTP {exc.code} {detail}",
-            fix="check the credentials in the devpi state dir and the server log",
+            status=exc.code,
+            fix="check the credentials and the server log",
         ) from exc
     except (urllib.error.URLError, OSError) as exc:
         raise IndexUnreachable(f"{method} {url}: {exc}", fix="is devpi-server running?") from exc
     return json.loads(body) if body else {}
+
+
+def _error_detail(body: bytes) -> str:
+    """devpi's JSON ``message`` of an error response, else the start of its body."""
+    text = body.decode("utf-8", errors="replace")
+    try:
+        message = json.loads(text).get("message")
+    except (ValueError, AttributeError):
+        message = None
+    return str(message) if message else text[:500]
 
 
 def _reap(pid: int) -> None:
@@ -353,59 +517,14 @@ def download_wheel(index_url: str, project: str, version: str, dest: Path) -> Pa
 
     The file's sha256 from the index page is checked; a mismatch raises ToolError.
     """
-    import hashlib
-    import urllib.parse
-
-    page = f"{simple_url(index_url)}{project}/"
-    links = _file_links(page)
     wanted = [
-        (name, href)
-        for name, href in links
-        if name.endswith(".whl") and _wheel_version(name) == version
+        f
+        for f in project_files(simple_url(index_url), project)
+        if f.filename.endswith(".whl") and _wheel_version(f.filename) == version
     ]
-    if not wanted:
-        return None
-    name, href = wanted[0]
-    url = urllib.parse.urljoin(page, href)
-    try:
-        with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310 - http(s) index
-            data = resp.read()
-    except (urllib.error.URLError, OSError) as exc:
-        raise IndexUnreachable(f"cannot download {url}: {exc}", fix="is the index up?") from exc
-    expected = re.search(r"#sha256=([0-9a-f]{64})", href)
-    if expected and hashlib.sha256(data).hexdigest() != expected.group(1):
-        raise ToolError(f"{url}: sha256 does not match the index", fix="re-publish the file")
-    dest.mkdir(parents=True, exist_ok=True)
-    target = dest / name
-    target.write_bytes(data)
-    return target
+    return download(wanted[0], dest) if wanted else None
 
 
 def _wheel_version(filename: str) -> str | None:
     parts = filename.split("-")
     return parts[1] if filename.endswith(".whl") and len(parts) >= 5 else None
-
-
-def _file_links(page: str) -> list[tuple[str, str]]:
-    """(filename, href with #sha256 fragment) of every file on a simple project page."""
-    import html
-
-    req = urllib.request.Request(page, headers={"Accept": f"{_SIMPLE_JSON}, text/html;q=0.1"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
-            body = resp.read().decode("utf-8")
-            content_type = resp.headers.get("Content-Type", "")
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return []
-        raise IndexUnreachable(f"{page} answered HTTP {exc.code}", fix="check --index") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise IndexUnreachable(f"cannot reach {page}: {exc}", fix="check --index") from exc
-    if _SIMPLE_JSON in content_type or body.lstrip().startswith("{"):
-        links = []
-        for f in json.loads(body)["files"]:
-            digest = f.get("hashes", {}).get("sha256")
-            links.append((f["filename"], f["url"] + (f"#sha256={digest}" if digest else "")))
-        return links
-    anchors = re.findall(r"<a[^>]*href=\"([^\"]+)\"[^>]*>([^<]+)</a>", body)
-    return [(html.unescape(name.strip()), html.unescape(href)) for href, name in anchors]

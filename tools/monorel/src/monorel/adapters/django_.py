@@ -2,8 +2,9 @@
 
 monorel never imports Django in its own process: each member is checked under its own
 settings, and Django can be set up once per process. The child is the script
-``_django_child.py`` run by this interpreter (the workspace environment, or the
-``python`` given), which forks one process per job where it can. Two kinds of job:
+``_django_child.py`` run by the workspace environment's interpreter (``monorel.target_env``:
+monorel itself may run from an environment without Django; or the ``python`` given), which
+forks one process per job where it can. Two kinds of job:
 
 - ``makemigrations_check``: ``makemigrations --check --dry-run`` (no database);
 - ``describe_migrations``: the migrations of a member as Django's ``MigrationLoader``
@@ -16,7 +17,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from monorel import target_env
 from monorel.errors import ToolError
 
 _CHILD = Path(__file__).with_name("_django_child.py")
@@ -90,7 +91,7 @@ def makemigrations_check(
     jobs: Sequence[MakemigrationsJob],
     *,
     cwd: Path,
-    python: str = sys.executable,
+    python: str | None = None,
     timeout: float = 300,
 ) -> list[CommandResult]:
     """``makemigrations --check --dry-run LABELS`` per job, in parallel; results in job order.
@@ -120,7 +121,7 @@ def describe_migrations(
     jobs: Sequence[DescribeJob],
     *,
     cwd: Path,
-    python: str = sys.executable,
+    python: str | None = None,
     timeout: float = 600,
 ) -> list[DescribeResult]:
     """Describe each job's migrations (in parallel, one process each); results in job order.
@@ -165,17 +166,24 @@ def describe_migrations(
 
 
 def _in_children(
-    payloads: list[dict[str, Any]], cwd: Path, python: str, timeout: float, what: str, fix: str
+    payloads: list[dict[str, Any]],
+    cwd: Path,
+    python: str | None,
+    timeout: float,
+    what: str,
+    fix: str,
 ) -> list[dict[str, Any]]:
     if not payloads:
         return []
+    # the workspace's environment (cwd is its root), not necessarily the one running monorel
+    interpreter = python or target_env.python(cwd, needs_django=True)
     if hasattr(os, "fork"):
-        return _run(payloads, cwd, python, timeout, what, fix)
+        return _run(payloads, cwd, interpreter, timeout, what, fix)
     with ThreadPoolExecutor(max_workers=min(len(payloads), os.cpu_count() or 2)) as pool:
         return [
             result[0]
             for result in pool.map(
-                lambda payload: _run([payload], cwd, python, timeout, what, fix), payloads
+                lambda payload: _run([payload], cwd, interpreter, timeout, what, fix), payloads
             )
         ]
 
@@ -230,7 +238,7 @@ def _run(
         output = (stderr.strip() or stdout.strip())[-2000:]
         raise ToolError(
             f"{what} could not run under {python}:\n{output}",
-            fix="run monorel in the workspace environment (uv run monorel check), "
-            "which has Django installed",
+            fix=f"check that {python} (the workspace environment) imports Django and the "
+            "members: `uv sync --all-packages` in the workspace",
         ) from exc
     return results

@@ -22,6 +22,27 @@ def is_repository(root: Path) -> bool:
     return True
 
 
+def is_shallow(root: Path) -> bool:
+    """Whether the repository is a shallow clone (``git clone --depth N``)."""
+    return _git(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+def shallow_boundary(root: Path) -> frozenset[str]:
+    """The commits where a shallow clone's history is cut (their parents are missing).
+
+    git lists them in ``$GIT_DIR/shallow``; empty for a complete repository.
+    """
+    if not is_shallow(root):
+        return frozenset()
+    path = Path(_git(root, "rev-parse", "--git-path", "shallow").strip())
+    if not path.is_absolute():
+        path = root / path
+    try:
+        return frozenset(line.strip() for line in path.read_text().splitlines() if line.strip())
+    except OSError:
+        return frozenset()
+
+
 def head(root: Path) -> str:
     return _git(root, "rev-parse", "HEAD").strip()
 
@@ -244,6 +265,34 @@ def _unquoted(path: str) -> str:
         return path
     raw = codecs.escape_decode(path[1:-1].encode("utf-8"))[0]
     return raw.decode("utf-8", "surrogateescape")
+
+
+def last_commit(root: Path, paths: list[str]) -> str | None:
+    """The newest commit that touched any of ``paths`` (None: none did, e.g. untracked)."""
+    out = _git(root, "log", "-1", "--format=%H", "--", *paths).strip()
+    return out or None
+
+
+def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
+    """Whether ``ancestor`` is ``descendant`` or one of its ancestors."""
+    try:
+        _git(root, "merge-base", "--is-ancestor", ancestor, descendant)
+    except Exception:  # noqa: BLE001 - exit 1 means "no"; a bad ref also means "no"
+        return False
+    return True
+
+
+def changed_since(root: Path, since: str) -> list[str]:
+    """Files changed between ``since`` and the working tree, untracked ones included,
+    relative to ``root`` (which may lie below the repository's top)."""
+    committed = _git(root, "diff", "--name-only", "--relative", since).splitlines()
+    return sorted({p for p in committed + untracked_files(root) if p})
+
+
+def commit_count(root: Path, since: str | None = None) -> int:
+    """Commits reachable from HEAD (and not from ``since``, when given)."""
+    spec = f"{since}..HEAD" if since else "HEAD"
+    return int(_git(root, "rev-list", "--count", spec).strip())
 
 
 # -- the release transaction: objects first, then every ref in one step --------------------

@@ -8,6 +8,7 @@ member's directory.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,13 +42,33 @@ def direct_imports(packages: Mapping[str, Path]) -> list[DirectImport] | Unparsa
     """
     if not packages:
         return []
+    with tempfile.TemporaryDirectory(prefix="monorel-grimp-") as tmp:
+        return _direct_imports(_as_packages(packages, Path(tmp)))
+
+
+def _as_packages(packages: Mapping[str, Path], tmp: Path) -> dict[str, Path]:
+    """grimp reads packages only: a single-module member (``tool.py``) is shown to it as
+    a package whose ``__init__.py`` is a link to the module (same lines, same imports)."""
+    found: dict[str, Path] = {}
+    for name, path in packages.items():
+        if path.suffix == ".py":
+            package = tmp / name
+            package.mkdir()
+            (package / "__init__.py").symlink_to(path.resolve())
+            path = package
+        found[name] = path
+    return found
+
+
+def _direct_imports(packages: Mapping[str, Path]) -> list[DirectImport] | UnparsableModule:
     previous = _grimp_settings.PACKAGE_FINDER
     _grimp_settings.configure(PACKAGE_FINDER=_DirectoryFinder(packages))
     try:
         # no cache: a run is fast, and a cache would be one more file written into the tree
         graph = grimp.build_graph(*sorted(packages), cache_dir=None)
     except SourceSyntaxError as exc:
-        return UnparsableModule(exc.filename, exc.lineno or 1, exc.text or "")
+        filename = str(Path(exc.filename).resolve()) if exc.filename else ""
+        return UnparsableModule(filename, exc.lineno or 1, exc.text or "")
     finally:
         _grimp_settings.configure(PACKAGE_FINDER=previous)
     found: list[DirectImport] = []

@@ -57,6 +57,21 @@ def build(root: Path, package: str, out_dir: Path) -> list[Path]:
     return sorted(p for p in out_dir.iterdir() if p.suffix in (".whl", ".gz"))
 
 
+def build_project(project_dir: Path, out_dir: Path) -> list[Path]:
+    """Build sdist and wheel of the project in ``project_dir`` (a directory outside any
+    workspace, e.g. a temporary copy) into an emptied ``out_dir``; return the files."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    run(
+        [executable(), "build", "--quiet", "--no-sources", "--out-dir", out_dir, project_dir],
+        cwd=project_dir,
+        fix=f"run `uv build --no-sources {project_dir}` to see the build error",
+        timeout=600,
+    )
+    return sorted(p for p in out_dir.iterdir() if p.suffix in (".whl", ".gz"))
+
+
 def lock(root: Path) -> None:
     """Refresh ``uv.lock`` after versions or ranges changed."""
     run(
@@ -136,10 +151,11 @@ def build_wheel(
     return wheels[0]
 
 
-def create_venv(venv: Path, *, python: str) -> Path:
-    """``uv venv`` (no pip inside) for ``python`` (a version or an interpreter path)."""
+def create_venv(venv: Path, *, python: str, seed: bool = False) -> Path:
+    """``uv venv`` for ``python`` (a version or an interpreter path); no pip inside unless
+    ``seed`` (then pip, as a plain ``python -m venv`` has it, in a fraction of the time)."""
     run(
-        [executable(), "venv", "--quiet", "--python", python, venv],
+        [executable(), "venv", "--quiet", *(["--seed"] if seed else []), "--python", python, venv],
         fix=f"is Python {python} installed? (uv python list)",
         timeout=300,
     )
@@ -201,3 +217,30 @@ def export_constraints(root: Path) -> str:
         fix="run `uv lock` so that uv.lock matches the workspace",
         timeout=300,
     )
+
+
+def wheel_top_level(source: Path) -> list[str]:
+    """The top-level entries (packages, modules, ``.dist-info``) of a wheel built with
+    ``--no-sources`` from a copy of the project at ``source``: backends such as setuptools
+    write ``build/`` and ``*.egg-info`` next to the sources, and the tree stays untouched."""
+    import tempfile
+    import zipfile
+
+    skipped = shutil.ignore_patterns(
+        ".git", ".venv", "venv", "__pycache__", "build", "dist", "*.egg-info", "node_modules"
+    )
+    with tempfile.TemporaryDirectory(prefix="monorel-layout-") as tmp:
+        copy = Path(tmp) / "src" / source.name
+        shutil.copytree(source, copy, ignore=skipped, symlinks=True)
+        out = Path(tmp) / "out"
+        run(
+            [executable(), "build", "--wheel", "--no-sources", "--quiet", "--out-dir", out, copy],
+            cwd=copy,
+            fix=f"run `uv build --wheel {source}` to see the build error",
+            timeout=600,
+        )
+        wheel = next(out.glob("*.whl"), None)
+        if wheel is None:
+            raise ToolError(f"`uv build --wheel {source}` wrote no wheel", fix="check its backend")
+        with zipfile.ZipFile(wheel) as zf:
+            return sorted({name.split("/")[0] for name in zf.namelist()})

@@ -33,9 +33,13 @@ class CheckContext:
         return path.as_posix()
 
     def source_files(self, member: Member) -> list[Path]:
-        if not member.package_dir.is_dir():
-            return []
-        return sorted(p for p in member.package_dir.rglob("*.py") if "__pycache__" not in p.parts)
+        files: list[Path] = []
+        for package in member.import_packages:
+            if package.is_module:
+                files += [package.path] if package.path.is_file() else []
+            elif package.path.is_dir():
+                files += [p for p in package.path.rglob("*.py") if "__pycache__" not in p.parts]
+        return sorted(files)
 
     def parse(self, path: Path) -> ast.Module | SyntaxError:
         """The module's AST, or the SyntaxError that prevented it (cached either way)."""
@@ -93,7 +97,7 @@ class CheckContext:
         if not member.django_settings:
             return None
         parts = member.django_settings.split(".")
-        for base in (member.package_dir.parent, *member.pythonpath):
+        for base in (*member.source_roots, *member.pythonpath):
             for candidate in (
                 base.joinpath(*parts).with_suffix(".py"),
                 base.joinpath(*parts, "__init__.py"),
@@ -106,7 +110,7 @@ class CheckContext:
         """Where every member's modules and settings import from: src dirs, then extras."""
         paths: list[Path] = []
         for member in self.ws.members.values():
-            for path in (member.package_dir.parent, *member.pythonpath):
+            for path in (*member.source_roots, *member.pythonpath):
                 if path not in paths:
                     paths.append(path)
         return paths

@@ -35,22 +35,23 @@ class DjangoApp:
 def discover(member: Member) -> list[DjangoApp]:
     """The member's apps, by label, in path order."""
     found: dict[str, DjangoApp] = {}
-    if not member.package_dir.is_dir():
-        return []
-    for apps_py in sorted(member.package_dir.rglob("apps.py")):
-        if "__pycache__" in apps_py.parts:
-            continue
-        for name, label in _app_configs(apps_py):
-            directory = _module_dir(member, name) or apps_py.parent
-            found.setdefault(label, DjangoApp(label, name, member, directory))
+    directories = [p.path for p in member.import_packages if p.path.is_dir()]
+    for package_dir in directories:
+        for apps_py in sorted(package_dir.rglob("apps.py")):
+            if "__pycache__" in apps_py.parts:
+                continue
+            for name, label in _app_configs(apps_py):
+                directory = _module_dir(member, name) or apps_py.parent
+                found.setdefault(label, DjangoApp(label, name, member, directory))
     covered = {app.directory for app in found.values()}
-    for init in sorted(member.package_dir.rglob("migrations/__init__.py")):
-        directory = init.parent.parent
-        if directory in covered or "__pycache__" in init.parts:
-            continue
-        parts = directory.relative_to(member.package_dir.parent).parts
-        name = ".".join(parts)
-        found.setdefault(parts[-1], DjangoApp(parts[-1], name, member, directory))
+    for package_dir in directories:
+        for init in sorted(package_dir.rglob("migrations/__init__.py")):
+            directory = init.parent.parent
+            if directory in covered or "__pycache__" in init.parts:
+                continue
+            parts = directory.relative_to(package_dir.parent).parts
+            name = ".".join(parts)
+            found.setdefault(parts[-1], DjangoApp(parts[-1], name, member, directory))
     return list(found.values())
 
 
@@ -80,7 +81,8 @@ def _app_configs(apps_py: Path) -> list[tuple[str, str]]:
 
 def _module_dir(member: Member, dotted: str) -> Path | None:
     head, _, rest = dotted.partition(".")
-    if head != member.import_name:
+    package = member.import_package(head)
+    if package is None or package.is_module:
         return None
-    directory = member.package_dir.joinpath(*rest.split(".")) if rest else member.package_dir
+    directory = package.path.joinpath(*rest.split(".")) if rest else package.path
     return directory if directory.is_dir() else None

@@ -124,7 +124,7 @@ def _violation(ctx: CheckContext, member: Member, path: Path, ref: Reference) ->
     target = ctx.owner(ref.target)
     if target is None or target.name == member.name:
         return None
-    where = dict(path=ctx.rel(path), line=ref.line, rule=RULE)
+    where = dict(path=ctx.rel(path), line=ref.line, rule=RULE, target=target.name)
     if member.role == "library" and target.role == "host":
         return Finding(
             **where,

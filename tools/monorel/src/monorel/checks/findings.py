@@ -10,7 +10,9 @@ class Finding:
     """One violation. ``rule`` is a stable id (``MR-IMPORT``...) scripts may match on.
 
     ``path`` is relative to the workspace root (POSIX separators); ``line`` is 1-based,
-    or None where the finding is about a file or directory as a whole.
+    or None where the finding is about a file or directory as a whole. ``target`` names the
+    member a boundary finding reaches into, where there is one (``monorel graph`` draws
+    the edge red); it is not part of the text or JSON report.
     """
 
     path: str
@@ -18,6 +20,7 @@ class Finding:
     rule: str
     message: str
     fix: str
+    target: str | None = None
 
     def render(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path

@@ -5,9 +5,16 @@ else the commit that set its version); any fragment present then counts, since t
 consumes fragments at release. With ``--since REF`` (a pull-request check) the base is
 the merge base of REF and HEAD, and only a fragment added or edited since then counts.
 Changes count committed or not, untracked files included, except in the fragment
-directory itself. Every member with a
+directory itself and under the member's ``ignore-paths`` (default ``tests/**`` and
+``docs/**``: what never reaches the wheel needs no release). Every member with a
 fragment directory or a ``[tool.towncrier]`` table is checked, and every released one;
 invalid fragment names and unknown types are findings wherever they are.
+
+A ``skip`` fragment (``+<slug>.skip.md``, ``monorel add --empty``) says a change releases
+nothing. It stays until the member's next release, so it covers only what changed up to
+the commit that added it (or everything while it is uncommitted): a later change needs a
+fragment of its own. A released member without ``[tool.towncrier]`` is a finding too:
+towncrier would write its changelog to NEWS.rst, where release.yml does not look.
 
 A release consumes fragments: a member whose version in the tree is not the one at the
 base and whose changelog has a section for it is being released by this tree (the release
@@ -59,13 +66,37 @@ def check(ctx: CheckContext) -> list[Finding]:
         finding = _missing(ctx, member, base, found.fragments)
         if finding is not None:
             findings.append(finding)
+        if member.released and "towncrier" not in member.data.get("tool", {}):
+            findings.append(_no_towncrier(ctx, member))
     return findings
+
+
+def _no_towncrier(ctx: CheckContext, member: Member) -> Finding:
+    return Finding(
+        path=ctx.rel(member.pyproject),
+        line=1,
+        rule=RULE,
+        message=f"{member.name} is released but has no [tool.towncrier]: towncrier would "
+        "write its changelog to NEWS.rst, and the release reads CHANGELOG.md",
+        fix='run `monorel init --yes`, or add [tool.towncrier] with filename = "CHANGELOG.md" '
+        'and directory = "changelog.d"',
+    )
 
 
 def _checked(member: Member) -> bool:
     if member.released or member.changelog_dir.is_dir():
         return True
     return "towncrier" in member.data.get("tool", {})
+
+
+def _skip_coverage(ctx: CheckContext, skips: tuple[fragments.Fragment, ...]) -> str | None:
+    """The newest commit that added or changed one of the skip fragments; None while one
+    of them is not committed yet (it covers the working tree as it is)."""
+    rels = [ctx.rel(f.path) for f in skips]
+    dirty = set(git.dirty_paths(ctx.ws.root))
+    if any(rel in dirty for rel in rels):
+        return None
+    return git.last_commit(ctx.ws.root, rels)
 
 
 def _since_base(ctx: CheckContext) -> str | None:
@@ -85,7 +116,8 @@ def _missing(
     since_base: str | None,
     present: tuple[fragments.Fragment, ...],
 ) -> Finding | None:
-    if since_base is None and present:
+    releasing = [f for f in present if f.type != fragments.SKIP]
+    if since_base is None and releasing:
         return None  # fragments are consumed at release: any present one is unreleased
     if since_base is not None:
         base, described = since_base, f"since {ctx.since} (merge base {since_base[:12]})"
@@ -95,15 +127,24 @@ def _missing(
             return None  # never released and no --since: nothing to compare with
         base = point.commit
         described = f"since its release {point.version} ({point.source} {point.commit[:12]})"
+        if present:  # skip fragments only: they cover what came before them
+            covered = _skip_coverage(ctx, present)
+            if covered is None:
+                return None
+            if not git.is_ancestor(ctx.ws.root, covered, base):
+                base = covered
+                described = f"since its skip fragment ({covered[:12]})"
     if _released_by_the_tree(ctx, member, base):
         return None
     fragment_dir = ctx.rel(member.changelog_dir)
     changed = ctx.changed_files(base, member)
     pyproject = ctx.rel(member.pyproject)
+    member_dir = member.relpath(ctx.ws.root) + "/"
     code = [
         p
         for p in changed
         if not p.startswith(f"{fragment_dir}/")
+        and not member.ignores(p.removeprefix(member_dir))
         and not (p == pyproject and _only_release_pins(ctx, member, base))
     ]
     if not code:

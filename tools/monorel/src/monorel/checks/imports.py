@@ -45,7 +45,7 @@ _TESTS = "__monorel_tests__"
 
 def check(ctx: CheckContext) -> list[Finding]:
     ws = ctx.ws
-    packages = {m.import_name: m.package_dir for m in ws.members.values() if m.package_dir.is_dir()}
+    packages = ws.import_package_paths()
     tests = {
         f"{_TESTS}{m.import_name}": m
         for m in ws.members.values()
@@ -77,7 +77,8 @@ def check(ctx: CheckContext) -> list[Finding]:
             file = _module_file(importer.path / "tests", imp.importer)
             declared = _test_dependencies(ctx, importer)
         else:
-            file = _module_file(importer.package_dir, imp.importer)
+            package = importer.import_package(top)
+            file = _module_file(package.path if package else importer.package_dir, imp.importer)
             declared = set(ctx.ws.workspace_requirements(importer))
         finding = _violation(ctx, importer, target, imp, file, declared)
         if finding is not None:
@@ -168,7 +169,7 @@ def _violation(
     file: Path,
     declared: set[str],
 ) -> Finding | None:
-    where = dict(path=ctx.rel(file), line=imp.line, rule=RULE)
+    where = dict(path=ctx.rel(file), line=imp.line, rule=RULE, target=target.name)
     who = ctx.rel(file) if imp.importer.startswith(_TESTS) else imp.importer
     if importer.role == "library" and target.role == "host":
         return Finding(
@@ -236,6 +237,8 @@ def _test_dependencies(ctx: CheckContext, member: Member) -> set[str]:
 
 
 def _module_file(directory: Path, module: str) -> Path:
+    if directory.suffix == ".py":
+        return directory  # a single-module member
     parts = module.split(".")[1:]
     base = directory.joinpath(*parts)
     if base.is_dir():

@@ -167,9 +167,9 @@ def _dependency(
     if other is None or other.member.name == member.name:
         return None, None  # Django's own apps, third-party apps, or apps of the same member
     rel = ctx.rel(mf.path)
-    where = dict(path=rel, line=dep.line, rule=RULE)
     # run_before turns the edge around: the other app's migration depends on this one
     source, target = (other.member, member) if dep.reverse else (member, other.member)
+    where = dict(path=rel, line=dep.line, rule=RULE, target=target.name)
     edge = _Edge(source.name, target.name, rel, dep.line)
     how = (
         f"run_before ({dep.label!r}, {dep.name!r})"

@@ -98,7 +98,7 @@ def import_path(ws: Workspace, member: Member) -> tuple[Path, ...]:
     for other in ws.members.values():
         if other.name not in needed:
             continue
-        for path in (other.package_dir.parent, *other.pythonpath):
+        for path in (*other.source_roots, *other.pythonpath):
             if path not in paths:
                 paths.append(path)
     return tuple(paths)

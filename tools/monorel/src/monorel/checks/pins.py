@@ -37,7 +37,7 @@ def check(ctx: CheckContext) -> list[Finding]:
                             rule=RULE,
                             message=(
                                 f"host-pins = released, but {name} has no release point "
-                                f"(no tag {dependency.tag_prefix}* and no version in history)"
+                                f"(no tag {dependency.tag_glob} and no version in history)"
                             ),
                             fix=f'release {name} first, or set host-pins = "current"',
                         )

@@ -10,6 +10,10 @@ Rules (``monorel.checks``), each finding naming its rule id, file, line and fix:
   makemigrations  MR-MAKEMIGRATIONS  no missing migrations under each member's settings
   fragments       MR-FRAGMENT        changed members carry a valid towncrier fragment
 
+A finding is suppressed by ``# monorel: ignore[RULE] <reason>`` on its line
+(``checks.suppression``), and ``--baseline FILE`` records today's findings so that only new
+ones fail (``checks.baseline``). ``--format github`` prints workflow annotations.
+
 Exit status: 0 clean, 1 findings, 2 usage or configuration error, 3 a tool failed.
 """
 
@@ -18,9 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
-from monorel.checks import RULES
+from monorel.annotations import annotation
+from monorel.checks import RULES, baseline, suppression
 from monorel.checks.context import CheckContext
 from monorel.checks.findings import Finding, sort_key
 from monorel.errors import EXIT_FINDINGS, EXIT_OK, UsageError
@@ -36,6 +43,13 @@ _EPILOG = (
 metadata reads [project] dependencies from pyproject.toml, which hatchling writes verbatim
 as Requires-Dist (no build); --build really builds each released wheel with
 `uv build --wheel --no-sources` and reads its METADATA (slow).
+
+suppress one finding in the code, on its line or alone on the line above, with a reason:
+  # monorel: ignore[MR-IMPORT] the legacy report reads models directly until 2.0
+
+--baseline FILE writes today's findings to FILE when it does not exist (exit 0), then
+fails only on findings it does not record; moved lines still match. --update-baseline
+rewrites it.
 
 exit status: 0 clean, 1 findings, 2 usage or configuration error, 3 a tool failed
 """
@@ -74,26 +88,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "json", "github"),
         default="text",
-        help='output: "text" (path:line: RULE message, then fix:) or "json" '
-        '({"findings": [...], "summary": {...}})',
+        help='output: "text" (path:line: RULE message, then fix:), "json" '
+        '({"findings": [...], "summary": {...}}) or "github" (workflow annotations)',
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="fail only on findings FILE does not record; writes FILE when it does not exist",
+    )
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="with --baseline: rewrite FILE with today's findings",
     )
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    findings: tuple[Finding, ...]  # what fails
+    suppressed: tuple[tuple[Finding, str], ...]
+    baselined: int
+    gone: int  # baseline entries that no longer occur
+    wrote: Path | None  # the baseline written by this run
+
+
 def run(args: argparse.Namespace, ws: Workspace) -> int:
+    if args.update_baseline and args.baseline is None:
+        raise UsageError("--update-baseline needs --baseline FILE", fix="pass --baseline FILE")
+    ws.require_public_modules()  # the boundary stands on them: never check without them
     rules = _select(args.rule, args.skip)
     ctx = CheckContext(ws, since=args.since, build=args.build)
-    findings: list[Finding] = []
+    found: list[Finding] = []
     for rule in rules:
-        findings += rule.check(ctx)
-    findings.sort(key=sort_key)
-    status = EXIT_FINDINGS if findings else EXIT_OK
+        found += rule.check(ctx)
+    outcome = _outcome(args, ws, found)
+    status = EXIT_FINDINGS if outcome.findings else EXIT_OK
     if args.format == "json":
-        print(json.dumps(_json(findings, rules, ws, status), indent=2))
+        print(json.dumps(_json(outcome, rules, ws, status), indent=2))
+    elif args.format == "github":
+        for finding in outcome.findings:
+            print(
+                annotation(
+                    "error",
+                    f"{finding.message}\nfix: {finding.fix}",
+                    file=finding.path,
+                    line=finding.line,
+                    title=finding.rule,
+                )
+            )
+        print(_summary(outcome, rules, ws))
     else:
-        _print_text(findings, rules, ws)
+        for finding in outcome.findings:
+            print(finding.render())
+        print(_summary(outcome, rules, ws))
     return status
+
+
+def _outcome(args: argparse.Namespace, ws: Workspace, found: list[Finding]) -> _Outcome:
+    applied = suppression.apply(found, ws.root, {rule.NAME: rule.RULE for rule in RULES})
+    findings = sorted([*applied.kept, *applied.problems], key=sort_key)
+    if args.baseline is None:
+        return _Outcome(tuple(findings), applied.suppressed, 0, 0, None)
+    if args.update_baseline or not args.baseline.exists():
+        count = baseline.write(args.baseline, findings)
+        return _Outcome((), applied.suppressed, count, 0, args.baseline)
+    split = baseline.split(findings, baseline.load(args.baseline))
+    return _Outcome(split.new, applied.suppressed, len(split.known), split.gone, None)
 
 
 def _select(wanted: list[str], skipped: list[str]) -> list[ModuleType]:
@@ -110,8 +173,9 @@ def _select(wanted: list[str], skipped: list[str]) -> list[ModuleType]:
 
 
 def _json(
-    findings: list[Finding], rules: list[ModuleType], ws: Workspace, status: int
+    outcome: _Outcome, rules: list[ModuleType], ws: Workspace, status: int
 ) -> dict[str, object]:
+    findings = outcome.findings
     counts = Counter(f.rule for f in findings)
     return {
         "findings": [f.to_json() for f in findings],
@@ -121,17 +185,36 @@ def _json(
             "rules": [rule.RULE for rule in rules],
             "members": sorted(ws.members),
             "exit_code": status,
+            "baselined": outcome.baselined,
+            "baseline_gone": outcome.gone,
+            "suppressed": [
+                {**finding.to_json(), "reason": reason} for finding, reason in outcome.suppressed
+            ],
         },
     }
 
 
-def _print_text(findings: list[Finding], rules: list[ModuleType], ws: Workspace) -> None:
-    for finding in findings:
-        print(finding.render())
+def _summary(outcome: _Outcome, rules: list[ModuleType], ws: Workspace) -> str:
     names = ", ".join(rule.NAME for rule in rules)
-    if findings:
-        counts = Counter(f.rule for f in findings)
+    extras = []
+    if outcome.baselined and outcome.wrote is None:
+        extras.append(f"{outcome.baselined} baselined")
+    if outcome.suppressed:
+        extras.append(f"{len(outcome.suppressed)} suppressed")
+    more = f"; {', '.join(extras)}" if extras else ""
+    if outcome.findings:
+        counts = Counter(f.rule for f in outcome.findings)
         detail = ", ".join(f"{rule} {n}" for rule, n in sorted(counts.items()))
-        print(f"monorel check: {len(findings)} finding(s) ({detail})")
+        line = f"monorel check: {len(outcome.findings)} finding(s) ({detail}{more})"
     else:
-        print(f"monorel check: clean ({len(ws.members)} members; {names})")
+        line = f"monorel check: clean ({len(ws.members)} members; {names}{more})"
+    if outcome.wrote is not None:
+        line += (
+            f"\nwrote the baseline {outcome.wrote}: {outcome.baselined} finding(s) recorded; "
+            "from now on only new findings fail"
+        )
+    if outcome.gone:
+        line += (
+            f"\n{outcome.gone} baselined finding(s) no longer occur: --update-baseline drops them"
+        )
+    return line

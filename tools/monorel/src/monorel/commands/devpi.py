@@ -47,3 +47,5 @@ def _print_indexes(state: embedded_devpi.Status, org: str) -> None:
     for name, volatile in state.indexes.items():
         kind = "volatile" if volatile else "non-volatile"
         print(f"  {name:<16} {kind:<13} {state.url}/{name}/+simple/")
+    # devpi-web (monorel's devpi extra): versions, descriptions, changelogs, files, search
+    print(f"browse: {state.url}/{org}/stable")

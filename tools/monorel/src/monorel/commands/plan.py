@@ -1,5 +1,7 @@
-"""`monorel plan [--since REF] [--pre a|b|rc] [--format text|json|markdown]`: what a release
-would do, offline. Markdown is the body of the release pull request."""
+"""`monorel plan [--since REF] [--pre a|b|rc] [--format text|json|github|markdown]`: what a
+release would do, offline. Markdown is the body of the release pull request; github prints
+workflow annotations (an error on the evidence's line for each shortfall, a notice per
+release)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import json
 from dataclasses import dataclass
 
 from monorel import bumps, planning
+from monorel.annotations import annotation
 from monorel.errors import EXIT_FINDINGS, EXIT_OK
 from monorel.workspace import Workspace
 
@@ -23,9 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("text", "json", "markdown"),
+        choices=("text", "json", "github", "markdown"),
         default="text",
-        help="markdown: the release pull request's body",
+        help="markdown: the release pull request's body; github: workflow annotations",
     )
     add_pre_argument(parser)
 
@@ -44,6 +47,8 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     plan = planning.compute(ws, since=args.since, pre=args.pre)
     if args.format == "json":
         print(json.dumps(plan.to_json(), indent=2))
+    elif args.format == "github":
+        print("\n".join(render_github(plan)))
     elif args.format == "markdown":
         print(render_markdown(plan))
     else:
@@ -69,7 +74,8 @@ def render(plan: planning.Plan) -> str:
             head = f"{p.name} {p.current_version} -> {p.next_version} ({p.bump}: "
             head += ", ".join(p.reasons) + f"), tag {p.tag}"
         else:
-            head = f"{p.name} {p.current_version}: changed, no fragments -> not released"
+            what = "skip fragments only" if p.fragments else "no fragments"
+            head = f"{p.name} {p.current_version}: changed, {what} -> not released"
         lines.append(head)
         lines.append(f"  {len(p.changed_files)} changed file(s) {since}")
         lines += _details(p, _TEXT)
@@ -89,6 +95,36 @@ def render(plan: planning.Plan) -> str:
             "evidence)"
         )
     return "\n".join(lines)
+
+
+def render_github(plan: planning.Plan) -> list[str]:
+    """One annotation per shortfall, on the line of the evidence that asks for more; one
+    notice per release."""
+    lines = []
+    for p in plan.packages:
+        for problem in p.problems:
+            item = _evidence_of(p, problem)
+            lines.append(
+                annotation(
+                    "error",
+                    f"{p.name}: {problem}",
+                    file=item.path if item else p.path,
+                    line=item.line if item else None,
+                    title="monorel plan: fragments ask for less",
+                )
+            )
+        if p.releases:
+            lines.append(
+                annotation(
+                    "notice",
+                    f"{p.name} {p.current_version} -> {p.next_version} ({p.bump}: "
+                    f"{', '.join(p.reasons)}), tag {p.tag}",
+                    title="monorel plan",
+                )
+            )
+    order = ", ".join(p.name for p in plan.releases) or "nothing to release"
+    lines.append(f"release order: {order}")
+    return lines
 
 
 def render_markdown(plan: planning.Plan) -> str:
@@ -176,3 +212,10 @@ def _details(p: planning.PackagePlan, style: _Style) -> list[str]:
         lines += [style.note.format(text=n.text) for n in p.verdict.operator_notes]
     problems = [*p.problems, *(b.problem for b in p.breaks if b.problem)]
     return lines + [style.problem.format(problem=problem) for problem in problems]
+
+
+def _evidence_of(p: planning.PackagePlan, problem: str):  # -> Evidence | None
+    """The evidence item a shortfall line is about (each starts with its subject)."""
+    if p.verdict is None:
+        return None
+    return next((i for i in p.verdict.evidence if problem.startswith(f"{i.subject}:")), None)

@@ -1,7 +1,9 @@
-"""`monorel publish [PKG...] --index NAME|URL`: build, verify and upload in dependency order.
+"""`monorel publish [PKG...] --index NAME|URL [--dev]`: build, verify and upload to a dev index.
 
 Each package is built from what its current version released: the working tree when it is
 unchanged since the version's release point (tag or version commit), else that commit.
+``--dev`` uploads branch builds (``<next>.devN``) instead. The index must be a dev index
+(devpi: volatile); a stable one is reached by `monorel gate` only.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import argparse
 
 from monorel import building, publishing
+from monorel.commands.build import add_dev_arguments, is_dev
 from monorel.workspace import Workspace
 
-HELP = "build, verify and upload released packages to an index (identical files are skipped)"
+HELP = "build, verify and upload released packages to a dev index (identical files are skipped)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,16 +25,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--index",
         required=True,
         metavar="NAME|URL",
-        help="a name from [tool.monorel.indexes] (dev, stable) or an upload URL",
+        help="a dev index: a name from [tool.monorel.indexes] (dev) or its upload URL "
+        "(user:password@ in it is sent as authentication, never printed)",
     )
+    add_dev_arguments(parser)
 
 
 def run(args: argparse.Namespace, ws: Workspace) -> int:
     index = publishing.resolve_index(ws, args.index)
+    members = building.releasable(ws, args.packages)
+    dev = is_dev(args)
+    versions = (
+        building.dev_versions(ws, members, args.dev_number)
+        if dev
+        else {m.name: m.version for m in members}
+    )
+    # refuse a stable index before anything is built
+    publishing.require_dev_index(index, list(versions.items()), purpose="publishing to")
     built = []
-    for member in building.releasable(ws, args.packages):
-        package, source = building.build_release(ws, member)
-        print(f"{package.name} {package.version}: built and verified from {source.label}")
+    for member in members:
+        if dev:
+            package = building.build_dev(ws, member, versions[member.name])
+            print(f"{package.name} {package.version}: dev build, verified")
+        else:
+            package, source = building.build_release(ws, member)
+            print(f"{package.name} {package.version}: built and verified from {source.label}")
         built.append(package)
     print(f"publishing to {index.label}")
 

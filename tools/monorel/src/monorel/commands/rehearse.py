@@ -2,32 +2,38 @@
 
 For every chosen earlier release of PKG, one leg (see ``monorel.rehearsal.legs``):
 old wheel + the host's other pins in a fresh venv, migrate a fresh database, load the
-host's seed, snapshot it, switch to the current wheel, migrate, check the plan is empty
-and no migration is missing, check every seeded row survived, run the host's contract
-tests. Legs run in parallel; the result is a matrix (and JUnit XML with ``--junit``).
-Exit 0 when every leg passes, 1 when any fails.
+host's seed and rows generated from the old models, snapshot them, switch to the current
+wheel, migrate, check the plan is empty and no migration is missing, then the four
+proofs about that leg's upgraded database: its schema equals a fresh install's, the data
+survived (or changed as the fragments declare), the host's contract tests pass on it,
+and the old release's contract tests pass on it (expected to fail for a major).
+Legs run in parallel; the result is a matrix (and JUnit XML with ``--junit``).
+Exit 0 when every leg passes, 1 when any fails, 2 when history is missing (MR040).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import shutil
-import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from monorel import indexes, target_env
 from monorel.adapters import devpi, git, uv
 from monorel.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, UsageError
-from monorel.rehearsal import matrix, venvs, wheels
+from monorel.rehearsal import declarations, matrix, old_release, venvs, wheels
 from monorel.rehearsal.databases import open_databases
-from monorel.rehearsal.legs import ContractTests, Deployment, Leg
-from monorel.release_points import ReleasePoint, released_versions
+from monorel.rehearsal.legs import Deployment, FreshSchema, Leg
+from monorel.release_points import ReleasePoint
 from monorel.workspace import Member, Workspace
 
 HELP = "rehearse upgrading a deployment from earlier releases of a package to the current code"
@@ -90,8 +96,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--python",
-        default=sys.executable,
-        help="interpreter for the rehearsal venvs (default: the one running monorel)",
+        default=None,
+        help="interpreter for the rehearsal venvs (default: the workspace environment's, "
+        "else the one running monorel)",
     )
     parser.add_argument("--timings", action="store_true", help="also print each leg's step timings")
     parser.add_argument(
@@ -116,22 +123,25 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     if args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs} is not a positive number", fix="use --jobs 1 or more")
     host = _host(ws, member, args.host)
-    deployment = _deployment(host)
+    deployment = _deployment(ws, host)
     installs = _Installs(
         ws,
         member,
         host,
         cache_dir=(args.cache_dir or ws.state_dir / "rehearse").resolve(),
-        python=args.python,
+        python=args.python or target_env.python(ws.root),
         index_url=index_url,
         offline=args.offline,
     )
     databases = open_databases(args.db)
     work_root = Path(tempfile.mkdtemp(prefix="monorel-rehearse-"))
+    # the reference schema is the same for every leg: migrate it while the legs set up
+    fresh = matrix.Once(
+        FreshSchema(deployment, databases, installs.new_python, work_root / "fresh").read
+    )
+    reference = threading.Thread(target=_ignoring_errors(fresh), name="fresh-install")
+    reference.start()
     try:
-        contract_tests = matrix.Once(
-            ContractTests(deployment, databases, installs.new_python, work_root / "contracts").run
-        )
         legs = [
             Leg(
                 package=member.name,
@@ -139,16 +149,27 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
                 to_version=member.version,
                 old_python=functools.partial(installs.old_python, release),
                 new_python=installs.new_python,
-                contract_tests=contract_tests,
+                fresh_schema=fresh,
                 databases=databases,
                 deployment=deployment,
                 work_dir=work_root / f"from-{release.version}",
-                seed=_seed_at(ws, host, release, work_root / f"seed-{release.version}"),
+                seed=old_release.seed(
+                    ws, host, release.version, release.point, work_root / f"seed-{release.version}"
+                ),
+                old_contracts=old_release.contract_tests(
+                    ws,
+                    host,
+                    release.version,
+                    release.point,
+                    work_root / f"contracts-{release.version}",
+                ),
+                declared=declarations.for_leg(member, release.version),
             )
             for release in chosen
         ]
         results = matrix.run_legs(legs, args.jobs)
     finally:
+        reference.join()
         databases.close()
         shutil.rmtree(work_root, ignore_errors=True)
     title = (
@@ -231,7 +252,7 @@ def earlier_releases(
     """
     current = Version(member.version)
     found: dict[str, EarlierRelease] = {}
-    for point in released_versions(ws, member):
+    for point in ws.release_index.released_versions(member):
         version = _parse(point.version)
         if version is None or version > current:
             continue
@@ -271,21 +292,13 @@ def _choose(
     return chosen
 
 
-def _seed_at(ws: Workspace, host: Member, release: EarlierRelease, dest: Path) -> Path | None:
-    """The host's seed fixture at the old release point, if it existed there.
+def _ignoring_errors(action: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        # the Once keeps the error: each leg that needs the result reports it
+        with contextlib.suppress(Exception):
+            action()
 
-    The seed follows the current models; an old deployment held data shaped by the old
-    ones, so a field added since would not even load into the old schema.
-    """
-    if release.point is None or host.seed is None:
-        return None
-    text = git.show(ws.root, release.point.commit, host.seed.relative_to(ws.root).as_posix())
-    if text is None:
-        return None
-    dest.mkdir(parents=True, exist_ok=True)
-    path = dest / host.seed.name  # the same name: loaddata picks the format by extension
-    path.write_text(text, encoding="utf-8")
-    return path
+    return run
 
 
 def _host(ws: Workspace, member: Member, name: str | None) -> Member:
@@ -311,7 +324,7 @@ def _host(ws: Workspace, member: Member, name: str | None) -> Member:
     return hosts[0]
 
 
-def _deployment(host: Member) -> Deployment:
+def _deployment(ws: Workspace, host: Member) -> Deployment:
     section = f"[tool.monorel.packages.{host.name}]"
     if not host.django_settings:
         raise ConfigError(
@@ -330,6 +343,7 @@ def _deployment(host: Member) -> Deployment:
             fix=f'set contract-tests = "tests/contracts" in {section}, or remove the key',
         )
     return Deployment(
+        apps=_apps(ws, host),
         host=host.name,
         host_dir=host.path,
         settings=host.django_settings,
@@ -338,6 +352,13 @@ def _deployment(host: Member) -> Deployment:
         seed=host.seed,
         contract_tests=host.contract_tests,
     )
+
+
+def _apps(ws: Workspace, host: Member) -> tuple[str, ...]:
+    """Import packages of the host and the workspace members it deploys: their Django
+    apps are the tables a leg fills with generated rows and watches."""
+    members = [host, *(ws.members[name] for name in sorted(_closure(ws, host)))]
+    return tuple(m.import_name for m in members)
 
 
 def _closure(ws: Workspace, root: Member) -> set[str]:
@@ -372,10 +393,9 @@ def _changed_since(ws: Workspace, member: Member, point: ReleasePoint) -> bool:
 def _index_url(ws: Workspace, raw: str | None) -> str | None:
     if raw is None:
         return None
-    if raw in ws.config.indexes:
-        return ws.config.indexes[raw]
-    if raw.startswith(("http://", "https://")):
-        return raw
+    if raw in ws.config.indexes or raw.startswith(("http://", "https://")):
+        # a loopback name follows the running embedded devpi's port; credentials leave the URL
+        return indexes.resolve(ws, raw).url
     known = ", ".join(sorted(ws.config.indexes)) or "none configured"
     raise UsageError(
         f"--index {raw!r} is neither an index name nor an http(s) URL",

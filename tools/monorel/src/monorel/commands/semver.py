@@ -1,4 +1,4 @@
-"""`monorel semver PKG [--since REF] [--format text|json]`: the bump PKG's changes require.
+"""`monorel semver PKG [--since REF] [--format text|json|github]`: the bump PKG's changes require.
 
 Prints the verdict and the evidence for it, what could not be judged (unclassified) and
 the operator notes; exits 0 whatever the verdict (it informs; ``monorel plan`` is what
@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING
 
 from monorel import api_usage
+from monorel.annotations import annotation
 from monorel.errors import EXIT_OK
 from monorel.workspace import Workspace
 
@@ -28,7 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="REF",
         help="compare with this git ref instead of the last release point",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text, json, or github (one workflow annotation per piece of evidence)",
+    )
 
 
 def run(args: argparse.Namespace, ws: Workspace) -> int:
@@ -39,10 +45,33 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
     verdict = required_bump(ws, member, since=args.since)
     if args.format == "json":
         print(json.dumps(verdict.as_dict(), indent=2))  # `plan --format json` has the breaks
+    elif args.format == "github":
+        print("\n".join(render_github(verdict)))
     else:
         # the members each breaking API change breaks (the usage index MR-IMPORT reads too)
         print(render(verdict, api_usage.breaks(api_usage.UsageIndex(ws), member, verdict.evidence)))
     return EXIT_OK
+
+
+def render_github(verdict: Verdict) -> list[str]:
+    """An annotation on each piece of evidence (a warning where it requires a major), then
+    the headline; the verdict informs, ``plan`` is what fails."""
+    lines = [
+        annotation(
+            "warning" if item.bump == "major" else "notice",
+            f"{item.summary}"
+            + (
+                f" (needs a {' or '.join(item.fragment_types)} fragment)"
+                if item.fragment_types
+                else ""
+            ),
+            file=item.path,
+            line=item.line,
+            title=f"monorel semver {verdict.package}: {item.bump}",
+        )
+        for item in verdict.evidence
+    ]
+    return [*lines, render(verdict).splitlines()[0]]
 
 
 def render(verdict: Verdict, breaks: list[api_usage.Break] | None = None) -> str:

@@ -42,6 +42,11 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
             f"{ws.root} is not in a git repository: a release is a commit and its tags",
             fix="run monorel version in a git checkout of the workspace",
         )
+    for member in ws.members.values():
+        # a clone without the history of the release points is refused before anything
+        # else reads it (MR040; the plan asks the same cached release index again)
+        if member.released:
+            ws.release_index.last_release(member)
     with release_lock.held(git.common_dir(ws.root)):
         leftover = release_recovery.find(ws)
         if leftover is not None:

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from monorel.rehearsal.legs import Leg, LegResult
+from monorel.rehearsal.legs import Leg, LegResult, StepResult
 
 T = TypeVar("T")
 
@@ -46,19 +46,22 @@ def run_legs(legs: Sequence[Leg], jobs: int) -> list[LegResult]:
 def render(results: Sequence[LegResult], *, title: str, steps: bool = False) -> str:
     """from-version x result x time, with the failing step and its error.
 
-    ``steps`` adds each leg's step timings below the matrix (for benchmarking).
+    A leg that passed with an expected failure (the old code of a major release) names
+    that step and says so. ``steps`` adds each leg's step timings below the matrix.
     """
-    header = ("from", "result", "time", "failed step", "error")
-    rows = [
-        (
-            r.from_version,
-            "ok" if r.ok else "FAIL",
-            f"{r.seconds:.1f}s",
-            r.failed.name if r.failed else "",
-            r.failed.error if r.failed else "",
+    header = ("from", "result", "time", "step", "error")
+    rows = []
+    for r in results:
+        shown = r.failed or r.expected
+        rows.append(
+            (
+                r.from_version,
+                "ok" if r.ok else "FAIL",
+                f"{r.seconds:.1f}s",
+                shown.name if shown else "",
+                shown.error if shown else "",
+            )
         )
-        for r in results
-    ]
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(4)]
     lines = [title]
     for row in [header, *rows]:
@@ -75,19 +78,15 @@ def render(results: Sequence[LegResult], *, title: str, steps: bool = False) -> 
 
 
 def write_junit(results: Sequence[LegResult], path: Path, *, suite: str) -> None:
-    """One testcase per leg; a failing leg carries its step, error and the step's output."""
-    failures = sum(not r.ok for r in results)
+    """One testcase per leg (a failing leg carries its step, error and the step's output),
+    and one per contract test per leg, with its own duration: the host's contract tests
+    (classname ``<suite>.<from>.contract-tests``) and the old release's
+    (``<suite>.<from>.old-code``; an expected failure of a major release is ``skipped``)."""
     root = ET.Element("testsuites")
-    element = ET.SubElement(
-        root,
-        "testsuite",
-        name=suite,
-        tests=str(len(results)),
-        failures=str(failures),
-        errors="0",
-        time=f"{sum(r.seconds for r in results):.3f}",
-    )
+    element = ET.SubElement(root, "testsuite", name=suite, errors="0")
+    tests = failures = skipped = 0
     for r in results:
+        tests += 1
         case = ET.SubElement(
             element,
             "testcase",
@@ -97,13 +96,44 @@ def write_junit(results: Sequence[LegResult], path: Path, *, suite: str) -> None
         )
         failed = r.failed
         if failed is not None:
+            failures += 1
             node = ET.SubElement(
                 case, "failure", message=f"{failed.name}: {failed.error}", type=failed.name
             )
             node.text = failed.output or failed.error
-        steps = "\n".join(
-            f"{s.name}: {'ok' if s.ok else 'FAILED'} {s.seconds:.2f}s" for s in r.steps
-        )
+        steps = "\n".join(f"{s.name}: {_state(s)} {s.seconds:.2f}s" for s in r.steps)
         ET.SubElement(case, "system-out").text = steps
+        for step in r.steps:
+            for test in step.cases:
+                tests += 1
+                classname = f"{suite}.{r.from_version}.{step.name.replace(' ', '-')}"
+                node = ET.SubElement(
+                    element,
+                    "testcase",
+                    classname=classname,
+                    name=test.name,
+                    time=f"{test.seconds:.3f}",
+                )
+                if test.outcome in ("failed", "error"):
+                    failures += 1
+                    child = ET.SubElement(node, "failure", message=test.message, type=test.outcome)
+                    child.text = test.text
+                elif test.outcome in ("skipped", "expected"):
+                    skipped += 1
+                    message = test.message
+                    if test.outcome == "expected":
+                        message = f"expected for a major release: {test.message}"
+                    child = ET.SubElement(node, "skipped", message=message)
+                    child.text = test.text
+    element.set("tests", str(tests))
+    element.set("failures", str(failures))
+    element.set("skipped", str(skipped))
+    element.set("time", f"{sum(r.seconds for r in results):.3f}")
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _state(step: StepResult) -> str:
+    if step.expected:
+        return "expected"
+    return "ok" if step.ok else "FAILED"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from monorel import sources
 from monorel.adapters import griffe_
-from monorel.errors import SourceParseError
+from monorel.errors import PublicModuleMissing, SourceParseError
 from monorel.semver.evidence import Evidence
 
 _BREAKING_TEMPLATES = {
@@ -59,7 +59,13 @@ def compare(
         new_file = _module_file(new_root, module)
         rel = _repo_path(repo_root, new_root, module, new_file)
         if old_file is None and new_file is None:
-            continue
+            # no surface to compare is no evidence of "no change": say so, never "none"
+            raise PublicModuleMissing(
+                f"public module {module} exists neither at the release point nor in the "
+                f"working tree ({rel}), so its API cannot be compared",
+                fix="create the module, or set [tool.monorel.packages.<name>] public-modules "
+                "to the modules that are public (public-modules = [] for none)",
+            )
         if old_file is None:
             found.append(_module_evidence("api.module-added", rel, module, "adds", "minor"))
             continue

@@ -34,13 +34,12 @@ counts as a major in ``evidence``, so ``required`` never under-states what is un
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monorel import migration_files
+from monorel import migration_files, target_env
 from monorel.adapters import django_
 from monorel.bumps import Bump, rank, strongest
 from monorel.checks.django_apps import discover
@@ -57,9 +56,8 @@ if TYPE_CHECKING:
 
 __all__ = ["PYTHON_ENV", "MigrationVerdict", "judge"]
 
-# the interpreter of the members' environment (default: the one running monorel, which
-# for ``uv run monorel`` is the workspace's); it needs Django, psycopg and the members'
-# requirements, not monorel
+# the interpreter of the members' environment (default: the workspace's, monorel.target_env);
+# it needs Django, psycopg and the members' requirements, not monorel
 PYTHON_ENV = "MONOREL_SEMVER_PYTHON"
 
 
@@ -273,7 +271,7 @@ def _described(
         },
         pythonpath=import_path(ws, member),
     )
-    python = os.environ.get(PYTHON_ENV) or sys.executable
+    python = os.environ.get(PYTHON_ENV) or target_env.python(ws.root, needs_django=True)
     [result] = django_.describe_migrations([job], cwd=ws.root, python=python)
     if result.described is None:
         for item in findings.values():

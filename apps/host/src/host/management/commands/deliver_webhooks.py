@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from host.outbound import Receiver, deliver_due
+from host.conf import conf
+from host.outbound import deliver_due
 
 
 class Command(BaseCommand):
@@ -25,18 +25,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, loop: bool, interval: float, **options: object) -> None:
-        if not settings.HOST_OUTBOUND_WEBHOOK_URL:
+        receiver = conf.outbound
+        if not receiver.url:
             raise CommandError(
                 "HOST_OUTBOUND_WEBHOOK_URL is not set, so there is nowhere to deliver to; "
                 "set it to the receiver's URL (webhooks stay queued until then)",
                 returncode=2,
             )
-        receiver = Receiver(
-            url=settings.HOST_OUTBOUND_WEBHOOK_URL,
-            secret=settings.HOST_OUTBOUND_WEBHOOK_SECRET.encode(),
-            timeout=float(settings.HOST_OUTBOUND_WEBHOOK_TIMEOUT),
-            max_attempts=settings.HOST_OUTBOUND_WEBHOOK_MAX_ATTEMPTS,
-        )
         while True:
             report = deliver_due(receiver)
             self.stdout.write(
