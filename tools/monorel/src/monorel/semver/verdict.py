@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,12 +139,22 @@ def required_bump(ws: Workspace, member: Member, since: str | None = None) -> Ve
         if git.tree_id(ws.root, commit, rel):
             old_dir = git.export_tree(ws.root, commit, rel, Path(tmp))
         old_root = Path(tmp) / src_rel if old_dir else None
-        judged = migrations.judge(ws, member, old_dir, rel)
-        items = [
-            *api_diff.compare(member.public_modules, old_root, member.package_dir.parent, ws.root),
-            *judged.evidence,
-            *settings_checks.new_required_settings(old_dir, member.package_dir, rel),
-        ]
+        # the static readings run while the migration verdict waits for its Django child
+        # (seconds on a large package, on the other core); leaving the pool waits for them,
+        # before the export is removed, and the migration verdict's error comes first
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            api = pool.submit(
+                api_diff.compare,
+                member.public_modules,
+                old_root,
+                member.package_dir.parent,
+                ws.root,
+            )
+            settings = pool.submit(
+                settings_checks.new_required_settings, old_dir, member.package_dir, rel
+            )
+            judged = migrations.judge(ws, member, old_dir, rel)
+            items = [*api.result(), *judged.evidence, *settings.result()]
     if not items:
         items = _code_changes(ws, member, commit, rel)
     evidence = tuple(sorted(items, key=_order))
