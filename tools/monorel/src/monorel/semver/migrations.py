@@ -34,6 +34,8 @@ counts as a major in ``evidence``, so ``required`` never under-states what is un
 from __future__ import annotations
 
 import os
+import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +61,8 @@ __all__ = ["PYTHON_ENV", "MigrationVerdict", "judge"]
 # the interpreter of the members' environment (default: the workspace's, monorel.target_env);
 # it needs Django, psycopg and the members' requirements, not monorel
 PYTHON_ENV = "MONOREL_SEMVER_PYTHON"
+# set to 1: each verdict prints where its time went to stderr (bench/migrations.py reads it)
+TIMINGS_ENV = "MONOREL_SEMVER_TIMINGS"
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,11 @@ class _Findings:
 def judge(ws: Workspace, member: Member, old_dir: Path | None, rel_prefix: str) -> MigrationVerdict:
     """The migration verdict of ``member`` against the package exported at ``old_dir``
     (None where the package did not exist at the release point)."""
+    started = time.perf_counter()
+    phases: dict[str, float] = {}
     table = operation_table.from_config(ws.config.migration_operations)
     tree, released = _files(member, old_dir, rel_prefix)
+    phases["read"] = time.perf_counter() - started
     new = [f for key, f in tree.items() if key not in released]
     edited = [
         f
@@ -173,8 +180,14 @@ def judge(ws: Workspace, member: Member, old_dir: Path | None, rel_prefix: str) 
         results.append(findings)
     judged = [f for f in new + edited if f.source is None or f.source.has_migration_class]
     if judged:
-        results += _described(ws, member, table, tree, released, new, edited, judged)
-    return _combine(results)
+        results += _described(ws, member, table, tree, released, new, edited, judged, phases)
+    verdict = _combine(results)
+    if os.environ.get(TIMINGS_ENV) == "1":
+        spent = time.perf_counter() - started
+        phases["judge"] = spent - sum(v for k, v in phases.items() if "." not in k)
+        shown = ", ".join(f"{name} {seconds:.2f}" for name, seconds in phases.items())
+        print(f"monorel semver timings: {member.name}: {shown}", file=sys.stderr)
+    return verdict
 
 
 # ---------------------------------------------------------------- files
@@ -232,6 +245,7 @@ def _described(
     new: Sequence[_File],
     edited: Sequence[_File],
     judged: Sequence[_File],
+    phases: dict[str, float],
 ) -> list[_Findings]:
     findings = {(f.label, f.name): _Findings(f) for f in judged}
     if not member.django_settings:
@@ -244,10 +258,13 @@ def _described(
         return list(findings.values())
     labels = tuple(sorted({f.label for f in tree.values()}))
     count = len(new) + len(edited)
+    started = time.perf_counter()
+    where = database.for_verdict(f"{member.name}'s {count} new or edited migration(s)")
+    phases["database"] = time.perf_counter() - started
     job = django_.DescribeJob(
         settings=member.django_settings,
         labels=labels,
-        database=database.for_verdict(f"{member.name}'s {count} new or edited migration(s)"),
+        database=where,
         released={
             label: tuple(sorted(n for (lab, n) in released if lab == label)) for label in labels
         },
@@ -272,7 +289,11 @@ def _described(
         pythonpath=import_path(ws, member),
     )
     python = os.environ.get(PYTHON_ENV) or target_env.python(ws.root, needs_django=True)
+    started = time.perf_counter()
     [result] = django_.describe_migrations([job], cwd=ws.root, python=python)
+    phases["child"] = time.perf_counter() - started
+    for name, seconds in ((result.described or {}).get("seconds") or {}).items():
+        phases[f"child.{name}"] = float(seconds)
     if result.described is None:
         for item in findings.values():
             item.unknown(
