@@ -33,10 +33,12 @@ counts as a major in ``evidence``, so ``required`` never under-states what is un
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,7 +48,7 @@ from monorel.adapters import django_
 from monorel.bumps import Bump, rank, strongest
 from monorel.checks.django_apps import discover
 from monorel.checks.missing_migrations import import_path
-from monorel.errors import MigrationDeclarationError
+from monorel.errors import MigrationDeclarationError, MonorelError
 from monorel.semver import database, declarations, operation_table, state_rules
 from monorel.semver.evidence import OPERATOR_FRAGMENTS, Evidence, OperatorNote, Unclassified
 from monorel.workspace import Member, Workspace
@@ -142,45 +144,53 @@ def judge(ws: Workspace, member: Member, old_dir: Path | None, rel_prefix: str) 
     started = time.perf_counter()
     phases: dict[str, float] = {}
     table = operation_table.from_config(ws.config.migration_operations)
-    tree, released = _files(member, old_dir, rel_prefix)
-    phases["read"] = time.perf_counter() - started
-    new = [f for key, f in tree.items() if key not in released]
-    edited = [
-        f
-        for key, f in tree.items()
-        if key in released and f.path.read_bytes() != released[key].read_bytes()
-    ]
-    deleted = [key for key in released if key not in tree]
-    results: list[_Findings] = []
-    replaced_by_tree = {
-        replaced for f in tree.values() if f.source is not None for replaced in f.source.replaces
-    }
-    for label, name in sorted(deleted):
-        findings = _Findings(
-            _File(
-                label,
-                name,
-                released[(label, name)],
-                f"{rel_prefix}/{released[(label, name)].relative_to(old_dir).as_posix()}"
-                if old_dir
-                else name,
-                _module(member, released[(label, name)], old_dir),
-                None,
-                None,
+    listing, released = _listing(member, old_dir)
+    # the Django child starts now where it will be needed: it loads while the files are read
+    with _child_ahead(ws, member, listing, released) as child:
+        tree = _files(member, listing, rel_prefix)
+        phases["read"] = time.perf_counter() - started
+        new = [f for key, f in tree.items() if key not in released]
+        edited = [
+            f
+            for key, f in tree.items()
+            if key in released and f.path.read_bytes() != released[key].read_bytes()
+        ]
+        deleted = [key for key in released if key not in tree]
+        results: list[_Findings] = []
+        replaced_by_tree = {
+            replaced
+            for f in tree.values()
+            if f.source is not None
+            for replaced in f.source.replaces
+        }
+        for label, name in sorted(deleted):
+            findings = _Findings(
+                _File(
+                    label,
+                    name,
+                    released[(label, name)],
+                    f"{rel_prefix}/{released[(label, name)].relative_to(old_dir).as_posix()}"
+                    if old_dir
+                    else name,
+                    _module(member, released[(label, name)], old_dir),
+                    None,
+                    None,
+                )
             )
-        )
-        if (label, name) in replaced_by_tree:
-            findings.add(
-                "migration.deletes-replaced",
-                "deletes a released migration that a squash in the tree replaces",
-                "patch",
+            if (label, name) in replaced_by_tree:
+                findings.add(
+                    "migration.deletes-replaced",
+                    "deletes a released migration that a squash in the tree replaces",
+                    "patch",
+                )
+            else:
+                findings.add("migration.deletes-released", "deletes a released migration", "major")
+            results.append(findings)
+        judged = [f for f in new + edited if f.source is None or f.source.has_migration_class]
+        if judged:
+            results += _described(
+                ws, member, table, tree, released, new, edited, judged, phases, child
             )
-        else:
-            findings.add("migration.deletes-released", "deletes a released migration", "major")
-        results.append(findings)
-    judged = [f for f in new + edited if f.source is None or f.source.has_migration_class]
-    if judged:
-        results += _described(ws, member, table, tree, released, new, edited, judged, phases)
     verdict = _combine(results)
     if os.environ.get(TIMINGS_ENV) == "1":
         spent = time.perf_counter() - started
@@ -193,32 +203,67 @@ def judge(ws: Workspace, member: Member, old_dir: Path | None, rel_prefix: str) 
 # ---------------------------------------------------------------- files
 
 
-def _files(
-    member: Member, old_dir: Path | None, rel_prefix: str
-) -> tuple[dict[tuple[str, str], _File], dict[tuple[str, str], Path]]:
-    """(the tree's migration files by (label, name), the release's files by the same key)."""
-    tree: dict[tuple[str, str], _File] = {}
+def _listing(
+    member: Member, old_dir: Path | None
+) -> tuple[list[tuple[str, Path]], dict[tuple[str, str], Path]]:
+    """((label, path) of each of the tree's migration files, the release's files by
+    (label, name))."""
+    listing: list[tuple[str, Path]] = []
     released: dict[tuple[str, str], Path] = {}
     for app in discover(member):
         rel_dir = app.migrations_dir.relative_to(member.package_dir)
-        for path in app.migration_files():
-            source, error = _read(path)
-            rel = path.relative_to(member.package_dir).as_posix()
-            tree[(app.label, path.stem)] = _File(
-                app.label,
-                path.stem,
-                path,
-                f"{rel_prefix}/{rel}",
-                _module(member, path, member.package_dir),
-                source,
-                error,
-            )
+        listing += [(app.label, path) for path in app.migration_files()]
         old_migrations = old_dir / rel_dir if old_dir else None
         if old_migrations is not None and old_migrations.is_dir():
             for path in sorted(old_migrations.glob("*.py")):
                 if path.name != "__init__.py":
                     released[(app.label, path.stem)] = path
-    return tree, released
+    return listing, released
+
+
+def _files(
+    member: Member, listing: list[tuple[str, Path]], rel_prefix: str
+) -> dict[tuple[str, str], _File]:
+    """The tree's migration files by (label, name), read by the static reader."""
+    tree: dict[tuple[str, str], _File] = {}
+    for label, path in listing:
+        source, error = _read(path)
+        rel = path.relative_to(member.package_dir).as_posix()
+        tree[(label, path.stem)] = _File(
+            label,
+            path.stem,
+            path,
+            f"{rel_prefix}/{rel}",
+            _module(member, path, member.package_dir),
+            source,
+            error,
+        )
+    return tree
+
+
+def _child_ahead(
+    ws: Workspace,
+    member: Member,
+    listing: list[tuple[str, Path]],
+    released: Mapping[tuple[str, str], Path],
+) -> AbstractContextManager[django_.DescribeChild | None]:
+    """The Django child, started where a new or edited migration may need it (left unused
+    and stopped where none does)."""
+    changed = any(
+        (label, path.stem) not in released
+        or path.read_bytes() != released[(label, path.stem)].read_bytes()
+        for label, path in listing
+    )
+    if not changed or not member.django_settings:
+        return contextlib.nullcontext()
+    try:
+        return django_.DescribeChild(cwd=ws.root, python=_python(ws))
+    except MonorelError:
+        return contextlib.nullcontext()  # the same error comes where the child is needed
+
+
+def _python(ws: Workspace) -> str:
+    return os.environ.get(PYTHON_ENV) or target_env.python(ws.root, needs_django=True)
 
 
 def _module(member: Member, path: Path, package_dir: Path | None) -> str:
@@ -246,6 +291,7 @@ def _described(
     edited: Sequence[_File],
     judged: Sequence[_File],
     phases: dict[str, float],
+    child: django_.DescribeChild | None,
 ) -> list[_Findings]:
     findings = {(f.label, f.name): _Findings(f) for f in judged}
     if not member.django_settings:
@@ -288,9 +334,9 @@ def _described(
         },
         pythonpath=import_path(ws, member),
     )
-    python = os.environ.get(PYTHON_ENV) or target_env.python(ws.root, needs_django=True)
+    python = _python(ws)
     started = time.perf_counter()
-    [result] = django_.describe_migrations([job], cwd=ws.root, python=python)
+    [result] = django_.describe_migrations([job], cwd=ws.root, python=python, child=child)
     phases["child"] = time.perf_counter() - started
     for name, seconds in ((result.described or {}).get("seconds") or {}).items():
         phases[f"child.{name}"] = float(seconds)
