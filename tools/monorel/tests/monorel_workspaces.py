@@ -266,7 +266,10 @@ def _write_django_app(
         'DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"\n'
         'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}\n'
         "INSTALLED_APPS = [\n"
-        '    "django.contrib.contenttypes",\n' + "".join(f'    "{app}",\n' for app in apps) + "]\n"
+        '    "django.contrib.contenttypes",\n'
+        + "".join(f'    "{app}",\n' for app in apps)
+        + "]\n"
+        + m.settings_extra
     )
     if m.role == "host":
         write(package / "settings.py", settings)

@@ -260,7 +260,7 @@ def test_unknown_wheel_checks_are_a_configuration_error(
     # when / then nothing is built
     assert main(["--root", str(root), "build"]) == 2
     assert capsys.readouterr().err == (
-        "error[MR001]: [tool.monorel] wheel-checks names unknown checks: licence\n"
+        "error[MR084]: [tool.monorel] wheel-checks names unknown checks: licence\n"
         "  fix: use only: license-file, python-classifiers, django-classifiers, project-urls, "
         "long-description\n"
     )

@@ -309,7 +309,7 @@ def test_names_that_cannot_be_told_statically_are_unknown_never_ok(ws: Path) -> 
         """
         from ledger_app.services import entry_label
 
-        __all__ = ["entry_label"] + ["extra"]
+        __all__ = [name for name in ("entry_label", "extra")]
 
 
         def __getattr__(name):

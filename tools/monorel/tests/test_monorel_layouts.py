@@ -111,6 +111,25 @@ def test_semver_sees_a_breaking_change_of_a_src_layout_setuptools_member(tmp_pat
     assert out.startswith("st-src: major required since st-src-v1.0.0 (")
 
 
+def test_semver_judges_every_import_package_of_a_member(tmp_path: Path) -> None:
+    # given st-many (packages many_one, many_two and the module many_cli) released at 1.0.0,
+    # then hello() removed from the api of its second package and the module edited
+    root = layout_workspace(tmp_path / "ws", [LAYOUTS["setuptools-many"]])
+    git(root, "tag", "st-many-v1.0.0")
+    write(root / "packages/st-many/many_two/api.py", "__all__ = []\n")
+    write(root / "packages/st-many/many_cli.py", "VERBOSE = False\n")
+    commit_all(root, "remove hello from many_two")
+
+    # when the verdict is asked for
+    code, out, _ = run_cli(root, "semver", "st-many")
+
+    # then the second package's breakage and the module's new name are seen, not "none"
+    assert code == 0, out
+    assert out.startswith("st-many: major required since st-many-v1.0.0 (")
+    assert "  major  api.py removes hello  [packages/st-many/many_two/api.py]" in out
+    assert "  minor  many_cli.py adds VERBOSE  [packages/st-many/many_cli.py:1]" in out
+
+
 @pytest.mark.parametrize(
     ("spec", "code", "message", "fix"),
     [

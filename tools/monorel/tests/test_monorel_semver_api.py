@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from monorel.errors import SourceParseError
 from monorel_semver_fixtures import (
     API,
     PACKAGE_DIR,
@@ -68,6 +69,65 @@ def test_name_dropped_from_all_is_removed_even_if_still_defined(ws: SemverWorksp
         )
     ]
     assert verdict.evidence[0].line == 28
+
+
+@pytest.mark.parametrize(
+    "emptied",
+    ["__all__ = []", "__all__: list[str] = []", "__all__ = ()", '__all__ = ["Ledger"] + []'],
+)
+def test_emptying_all_unexports_every_name_it_listed(ws: SemverWorkspace, emptied: str) -> None:
+    # given: __all__ emptied (griffe alone reads this as "every public-looking name")
+    ws.replace(
+        API,
+        '__all__ = ["InvoiceRef", "Ledger", "create_invoice", "refund", "void_invoice"]',
+        emptied,
+    )
+
+    # when
+    verdict = ws.verdict()
+
+    # then every name it no longer lists is unexported, and __all__ itself is no new name
+    assert verdict.bump == "major"
+    gone = sorted(
+        {"InvoiceRef", "Ledger", "create_invoice", "refund", "void_invoice"}
+        - ({"Ledger"} if "Ledger" in emptied else set())
+    )
+    assert sorted(summaries(verdict)) == [
+        (
+            "api.object-unexported",
+            f"api.py removes {name} from the public names (still defined): major",
+        )
+        for name in gone
+    ]
+
+
+@pytest.mark.parametrize(
+    ("computed", "what"),
+    [
+        ("__all__ = [n for n in dir() if not n.startswith('_')]", "__all__ is computed at line"),
+        ("__all__ = list(_NAMES)", "__all__ is computed at line"),
+        ('__all__ = ["Ledger"]\nif True:\n    __all__.append("refund")', "bound inside"),
+    ],
+)
+def test_a_computed_all_is_an_error_not_a_guess(
+    ws: SemverWorkspace, computed: str, what: str
+) -> None:
+    # given: an __all__ that only running the module would tell
+    ws.replace(
+        API,
+        '__all__ = ["InvoiceRef", "Ledger", "create_invoice", "refund", "void_invoice"]',
+        computed.replace("\\n", "\n"),
+    )
+
+    # when / then the verdict refuses, naming the line (MR030), and says no bump
+    with pytest.raises(SourceParseError) as raised:
+        ws.verdict()
+    assert raised.value.code == "MR030"
+    assert (
+        "public module shop_app.api in the working tree: api.py: __all__ " in raised.value.message
+    )
+    assert what in raised.value.message
+    assert raised.value.message.endswith(": its API cannot be told")
 
 
 def test_removed_parameter_requires_major(ws: SemverWorkspace) -> None:

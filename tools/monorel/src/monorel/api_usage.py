@@ -30,6 +30,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal, Protocol
 
+from monorel import exports
 from monorel.workspace import Member, Workspace
 
 Status = Literal["public", "private", "missing", "unknown"]
@@ -226,6 +227,10 @@ def _read_names(module: str, owner: Member) -> ModuleNames:
         return ModuleNames(module, owner.name, path, frozenset(), None, reason, reason)
     reader = _TopLevel()
     reader.read(tree.body)
+    try:
+        exported, all_unknown = exports.exports_of(tree), None
+    except exports.Unreadable as exc:
+        exported, all_unknown = None, str(exc)
     writes = [
         n.lineno
         for n in ast.walk(tree)
@@ -245,8 +250,8 @@ def _read_names(module: str, owner: Member) -> ModuleNames:
         member=owner.name,
         path=path,
         defined=frozenset(defined),
-        exported=frozenset(reader.exported) if reader.exported is not None else None,
-        all_unknown=reader.all_unknown,
+        exported=exported,
+        all_unknown=all_unknown,
         dynamic=reader.dynamic,
     )
 
@@ -260,12 +265,10 @@ def _module_file(owner: Member, module: str) -> Path | None:
 
 
 class _TopLevel:
-    """The names a module body binds at import time, and its literal ``__all__``."""
+    """The names a module body binds at import time (``__all__`` is ``monorel.exports``')."""
 
     def __init__(self) -> None:
         self.defined: set[str] = set()
-        self.exported: list[str] | None = None
-        self.all_unknown: str | None = None
         self.dynamic: str | None = None
 
     def read(self, body: list[ast.stmt]) -> None:
@@ -288,8 +291,6 @@ class _TopLevel:
                     self.defined.add(alias.asname or alias.name)
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
             self._assignment(node)
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-            self._all_call(node.value)
         elif isinstance(node, ast.If | ast.Try | ast.TryStar | ast.With | ast.For | ast.While):
             if isinstance(node, ast.For):
                 self._targets(node.target)
@@ -305,8 +306,6 @@ class _TopLevel:
         if isinstance(node, ast.AnnAssign) and node.value is None:
             return  # an annotation alone binds nothing
         for target in targets:
-            if isinstance(target, ast.Name) and target.id == "__all__":
-                self._all_value(node.value, augmented=isinstance(node, ast.AugAssign))
             self._targets(target)
 
     def _targets(self, target: ast.expr) -> None:
@@ -317,45 +316,6 @@ class _TopLevel:
                 self._targets(element)
         elif isinstance(target, ast.Starred):
             self._targets(target.value)
-
-    def _all_value(self, value: ast.expr | None, *, augmented: bool) -> None:
-        names = _literal_names(value)
-        if names is None:
-            self.all_unknown = self.all_unknown or (
-                f"__all__ is computed at line {getattr(value, 'lineno', '?')}"
-            )
-        elif augmented:
-            self.exported = [*(self.exported or []), *names]
-        else:
-            self.exported = names
-
-    def _all_call(self, call: ast.Call) -> None:
-        func = call.func
-        if not (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id == "__all__"
-        ):
-            return
-        if func.attr == "append" and len(call.args) == 1:
-            names = _literal_names(ast.List(elts=[call.args[0]], ctx=ast.Load()))
-        elif func.attr == "extend" and len(call.args) == 1:
-            names = _literal_names(call.args[0])
-        else:
-            names = None
-        if names is None:
-            self.all_unknown = self.all_unknown or f"__all__ is changed at line {call.lineno}"
-        else:
-            self.exported = [*(self.exported or []), *names]
-
-
-def _literal_names(value: ast.expr | None) -> list[str] | None:
-    if not isinstance(value, ast.List | ast.Tuple):
-        return None
-    names = [e.value for e in value.elts if isinstance(e, ast.Constant)]
-    if len(names) != len(value.elts) or not all(isinstance(n, str) for n in names):
-        return None
-    return [str(n) for n in names]
 
 
 def _is_dunder(name: str) -> bool:

@@ -95,6 +95,14 @@ def releasable(ws: Workspace, names: list[str] | None = None) -> list[Member]:
     return [m for m in ws.topological_order() if m.released]
 
 
+def require_release_points(ws: Workspace, members: list[Member]) -> None:
+    """Refuse (MR040) before anything is built or sent when the clone cannot tell whether,
+    and where, each member's current version was released: its wheel is checked against
+    that release tag, and what is built comes from that point."""
+    for member in members:
+        ws.release_index.release_point(member, member.version)
+
+
 def build(ws: Workspace, member: Member) -> BuiltPackage:
     """Build ``member`` from the working tree and verify the result.
 

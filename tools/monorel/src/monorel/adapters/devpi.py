@@ -248,17 +248,19 @@ def ensure_index(
 ) -> bool:
     """Create ``user/index`` as a stage index with the given volatility; True if created.
 
-    Only the owner (``auth.user``, the release identity) may upload to it, tox results
-    included: devpi lets anyone attach a tox result to a release file unless
-    ``acl_toxresult_upload`` says otherwise. An existing index keeps its files; its
-    ``volatile`` flag, bases and both upload ACLs are brought in line.
+    Only its owner (the user of ``user/index``: the release identity) may upload to it,
+    tox results included: devpi lets anyone attach a tox result to a release file unless
+    ``acl_toxresult_upload`` says otherwise. ``auth`` is the owner or root (who may make
+    a user's indexes). An existing index keeps its files; its ``volatile`` flag, bases
+    and both upload ACLs are brought in line.
     """
     target = f"{url.rstrip('/')}/{index}"
+    owner = index.split("/", 1)[0]
     wanted = {
         "volatile": volatile,
         "bases": list(bases),
-        "acl_upload": [auth.user],
-        "acl_toxresult_upload": [auth.user],
+        "acl_upload": [owner],
+        "acl_toxresult_upload": [owner],
     }
     current = _get_json(target)
     if current is None:

@@ -25,6 +25,8 @@ from typing import Any
 
 import griffe
 
+from monorel import exports
+
 # griffe BreakageKind -> our stable kind id
 _BREAKAGE_KINDS = {
     griffe.BreakageKind.OBJECT_REMOVED: "object-removed",
@@ -263,7 +265,14 @@ def _members(obj: Any) -> dict[str, Any]:
 
 
 def _public_members(obj: Any) -> dict[str, Any]:
-    return {name: m for name, m in _members(obj).items() if m.is_public}
+    members = _members(obj)
+    if obj.is_module and isinstance(obj.filepath, Path):
+        # griffe falls back to "every public-looking name" for an empty or computed
+        # __all__: read it ourselves (the caller refused an unreadable one already)
+        listed = exports.static_exports(Path(obj.filepath))
+        if listed is not None:
+            return {name: m for name, m in members.items() if name in listed}
+    return {name: m for name, m in members.items() if m.is_public and name != exports.ALL_NAME}
 
 
 def _parameter_additions(

@@ -53,10 +53,7 @@ def build_all(args: argparse.Namespace, ws: Workspace) -> list[building.BuiltPac
     if is_dev(args):
         versions = building.dev_versions(ws, members, args.dev_number)
         return [building.build_dev(ws, m, versions[m.name]) for m in members]
-    for member in members:
-        # the wheel is checked against the release tag of its version: a clone that cannot
-        # tell whether (and where) that version was released is refused (MR040), not trusted
-        ws.release_index.release_point(member, member.version)
+    building.require_release_points(ws, members)
     return [building.build(ws, m) for m in members]
 
 

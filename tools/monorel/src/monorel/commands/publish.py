@@ -40,6 +40,8 @@ def run(args: argparse.Namespace, ws: Workspace) -> int:
         if dev
         else {m.name: m.version for m in members}
     )
+    if not dev:
+        building.require_release_points(ws, members)
     # refuse a stable index before anything is built
     publishing.require_dev_index(index, list(versions.items()), purpose="publishing to")
     built = []

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from monorel import sources
+from monorel import exports, sources
 from monorel.adapters import griffe_
 from monorel.errors import PublicModuleMissing, SourceParseError
 from monorel.semver.evidence import Evidence
@@ -143,6 +143,15 @@ def _parse_or_raise(root: Path, module: str, where: str) -> None:
                 f"public module {module} does not parse {where}: "
                 f"{path.name}:{exc.lineno}: {exc.msg}",
                 fix="fix the syntax error (or compare against another ref with --since)",
+            ) from exc
+        try:
+            exports.static_exports(path)
+        except exports.Unreadable as exc:
+            # griffe would take every public-looking name for the API: a guess, not a verdict
+            raise SourceParseError(
+                f"public module {module} {where}: {path.name}: {exc}: its API cannot be told",
+                fix="write __all__ as a literal list of strings (or drop it and use _private "
+                "names for what is not public)",
             ) from exc
         data = path.read_bytes()
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from pathlib import Path
 from monorel import bumps, release_points
 from monorel.adapters import git
 from monorel.errors import UsageError
+from monorel.layout import ImportPackage
 from monorel.semver import api_diff, migrations, settings_checks
 from monorel.semver.evidence import (
     OPERATOR_FRAGMENTS,
@@ -132,31 +134,15 @@ def required_bump(ws: Workspace, member: Member, since: str | None = None) -> Ve
     baseline, commit, version = _baseline(ws, member, since)
     if commit is None:
         return Verdict(member.name, None, None, None, "none", "none", ())
-    rel = member.package_dir.relative_to(ws.root).as_posix()
-    src_rel = member.package_dir.parent.relative_to(ws.root)
-    with tempfile.TemporaryDirectory(prefix="monorel-semver-") as tmp:
-        old_dir: Path | None = None
-        if git.tree_id(ws.root, commit, rel):
-            old_dir = git.export_tree(ws.root, commit, rel, Path(tmp))
-        old_root = Path(tmp) / src_rel if old_dir else None
-        # the static readings run while the migration verdict waits for its Django child
-        # (seconds on a large package, on the other core); leaving the pool waits for them,
-        # before the export is removed, and the migration verdict's error comes first
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            api = pool.submit(
-                api_diff.compare,
-                member.public_modules,
-                old_root,
-                member.package_dir.parent,
-                ws.root,
-            )
-            settings = pool.submit(
-                settings_checks.new_required_settings, old_dir, member.package_dir, rel
-            )
-            judged = migrations.judge(ws, member, old_dir, rel)
-            items = [*api.result(), *judged.evidence, *settings.result()]
-    if not items:
-        items = _code_changes(ws, member, commit, rel)
+    items: list[Evidence] = []
+    unclassified: list[Unclassified] = []
+    operator_notes: list[OperatorNote] = []
+    # every import package of the member: migrations or API in a second one count too
+    for package in member.import_packages:
+        judged = _judge_package(ws, _package_view(member, package), commit)
+        items += judged[0]
+        unclassified += judged[1].unclassified
+        operator_notes += judged[1].operator_notes
     evidence = tuple(sorted(items, key=_order))
     required = strongest([item.bump for item in evidence])
     effective = bumps.effective(version, required)
@@ -168,9 +154,50 @@ def required_bump(ws: Workspace, member: Member, since: str | None = None) -> Ve
         required,
         effective,
         evidence,
-        judged.unclassified,
-        judged.operator_notes,
+        tuple(unclassified),
+        tuple(operator_notes),
     )
+
+
+def _package_view(member: Member, package: ImportPackage) -> Member:
+    """``member`` as seen from one of its import packages (its public modules there)."""
+    if package.name == member.import_name and package.path == member.package_dir:
+        return member
+    own = tuple(m for m in member.public_modules if m.split(".", 1)[0] == package.name)
+    return dataclasses.replace(
+        member, import_name=package.name, package_dir=package.path, public_modules=own
+    )
+
+
+def _judge_package(
+    ws: Workspace, member: Member, commit: str
+) -> tuple[list[Evidence], migrations.MigrationVerdict]:
+    """The evidence of one import package (``member.package_dir``) since ``commit``."""
+    rel = member.package_dir.relative_to(ws.root).as_posix()
+    src_rel = member.package_dir.parent.relative_to(ws.root)
+    src = member.package_dir.parent
+    with tempfile.TemporaryDirectory(prefix="monorel-semver-") as tmp:
+        old_export: Path | None = None
+        if git.tree_id(ws.root, commit, rel):
+            old_export = git.export_tree(ws.root, commit, rel, Path(tmp))
+        old_root = Path(tmp) / src_rel if old_export else None
+        if member.package_dir.suffix == ".py":  # a top-level module: no migrations, no checks
+            judged = migrations.MigrationVerdict()
+            items = [*api_diff.compare(member.public_modules, old_root, src, ws.root)]
+        else:
+            # the static readings run while the migration verdict waits for its Django child
+            # (seconds on a large package, on the other core); leaving the pool waits for
+            # them, before the export is removed, and the migration verdict's error comes first
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                api = pool.submit(api_diff.compare, member.public_modules, old_root, src, ws.root)
+                settings = pool.submit(
+                    settings_checks.new_required_settings, old_export, member.package_dir, rel
+                )
+                judged = migrations.judge(ws, member, old_export, rel)
+                items = [*api.result(), *judged.evidence, *settings.result()]
+    if not items:
+        items = _code_changes(ws, member, commit, rel)
+    return items, judged
 
 
 def _baseline(
