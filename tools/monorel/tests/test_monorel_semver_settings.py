@@ -125,7 +125,6 @@ def test_error_spelled_in_other_unicode_forms_counts_too(ws: SemverWorkspace) ->
     assert summaries(verdict) == [
         (
             "settings.new-check-error",
-            "extra_checks.py adds system check error shop_app.E011 (a new required setting): "
-            "major",
+            "extra_checks.py adds system check error shop_app.E011 (a new required setting): major",
         )
     ]
