@@ -257,11 +257,10 @@ def test_only_the_release_identity_writes_to_an_index(
     assert config is not None
     assert (config["acl_upload"], config["acl_toxresult_upload"]) == (["acme"], ["acme"])
     wheel_url = next(
-        href
-        for name, href in devpi._file_links(f"{index.simple_url}people-app/")
-        if name == people.wheel.filename
+        f.url
+        for f in devpi.project_files(index.simple_url, "people-app")
+        if f.filename == people.wheel.filename
     )
-    wheel_url = urllib.parse.urljoin(f"{index.simple_url}people-app/", wheel_url.split("#")[0])
 
     # when anyone without the identity attaches a tox result, or uploads a file
     toxresult = _post(wheel_url, b'{"reportversion": "1"}', "application/json")

@@ -28,6 +28,30 @@ def test_display_name_is_title_case():
 """
 
 
+PEOPLE_TEST = """
+from people_app.api import display_name
+
+
+def test_display_name():
+    assert display_name("ada") == "Ada"
+"""
+LEDGER_TEST = """
+from ledger_app.api import entry_label
+
+
+def test_entry_label():
+    assert entry_label("ada", 3) == "Ada: 3"
+"""
+# the host reads its database from DATABASE_URL (SQLite here), as rehearsals require
+HOST_DATABASE = """
+import os
+
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get(
+    "DATABASE_URL", "sqlite:///:memory:").removeprefix("sqlite:///")}}
+"""
+SEED = '[{"model": "people_app.person", "pk": 1, "fields": {"name": "Ada"}}]'
+
+
 def bare_workspace(root: Path, *, without_api: bool = False) -> Path:
     """The sample workspace as a team has it before monorel: no [tool.monorel], no towncrier,
     no changelog.d; ledger-app keeps a changelog of its own, the repository its own pre-commit
@@ -37,7 +61,13 @@ def bare_workspace(root: Path, *, without_api: bool = False) -> Path:
     members = sample_members()
     if without_api:
         members.append(MemberSpec("notes-app", models={"Note": {"text": "models.TextField()"}}))
-    shop = members[2]
+    people, ledger, shop = members[:3]
+    # what the release gate proves: each library needs Django and has tests, the host a seed
+    for library, test in ((people, PEOPLE_TEST), (ledger, LEDGER_TEST)):
+        library.dependencies.append("Django>=5.2,<6")
+        library.files[f"tests/test_{library.import_name}.py"] = test
+    shop.modules["fixtures/seed.json"] = SEED
+    shop.settings_extra += HOST_DATABASE
     shop.files.update(
         {
             "tests/contracts/contracts-pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = "
@@ -186,6 +216,7 @@ def test_init_then_check_add_plan_version_and_ship(
             "role": "host",
             "django-settings": "shop.settings",
             "contract-tests": "tests/contracts",
+            "seed": "src/shop/fixtures/seed.json",
         },
     }
     assert (bare / "packages/ledger-app/CHANGELOG.md").read_text() == (
@@ -242,12 +273,13 @@ def test_init_then_check_add_plan_version_and_ship(
     code = main(["--root", str(bare), "ship", "--local", "--port", port])
     shipped = capsys.readouterr()
 
-    # then the released libraries are on acme/stable, and a pip consumer installed them
-    # from there, migrated and passed the host's contract tests
+    # then the gate proved the libraries on acme/dev (a pip consumer installed them from
+    # there, migrated and passed the host's contract tests) and promoted them to acme/stable
     assert code == 0, shipped.err + shipped.out
-    assert f"  people-app 1.1.0 from {shared_devpi.url}/acme/stable/+f/" in shipped.out
-    summary = next(line for line in shipped.out.splitlines() if "contract tests: " in line)
-    assert re.fullmatch(r"  manage.py migrate: ok; contract tests: 1 passed in [\d.]+s", summary)
+    assert f"  people-app 1.1.0 from {shared_devpi.url}/acme/dev/+f/" in shipped.out
+    promoted = next(line for line in shipped.out.splitlines() if line.startswith("  ok promote"))
+    assert "people-app 1.1.0" in promoted and f"to {shared_devpi.url}/acme/stable/" in promoted
+    assert re.search(r"manage\.py migrate: ok; contract tests: 1 passed in [\d.]+s", shipped.out)
 
 
 def test_the_workflows_init_writes_pass_actionlint(tmp_path: Path) -> None:

@@ -277,6 +277,7 @@ class Scenario:
     contract: str | None = None  # the host's contract tests as of 1.1.0 (None: unchanged)
     seed_sku: bool = False  # the host's seed follows new models with a sku
     host_view: bool = False
+    host_settings: str | None = None  # the host's settings.py (None: unchanged)
 
 
 _SCENARIOS = {
@@ -393,6 +394,16 @@ class Migration(migrations.Migration):
     ]
 """,
         },
+    ),
+    # the good upgrade, but the host's settings ignore DATABASE_URL (an in-memory SQLite)
+    "hard-coded-db": Scenario(
+        models=_SHOP_MODELS + "    sku = models.CharField(max_length=20, null=True, blank=True)\n",
+        files={"migrations/0002_change.py": _ADD_SKU},
+        seed_sku=True,
+        host_settings=_SETTINGS.replace(
+            'dj_database_url.parse(os.environ["DATABASE_URL"])',
+            '{"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}',
+        ),
     ),
     "view": Scenario(
         models=_SHOP_MODELS.replace(_NOTE_FIELD, ""),
@@ -573,6 +584,11 @@ def scenario(base_workspace: Path):
                 _write(root / _CONTRACT_PATH, spec.contract)
             if spec.host_view:
                 _host_view(root / "apps" / "tiny-host" / "src" / "tiny_host")
+            if spec.host_settings is not None:
+                _write(
+                    root / "apps" / "tiny-host" / "src" / "tiny_host" / "settings.py",
+                    spec.host_settings,
+                )
             pyproject = shop / "pyproject.toml"
             pyproject.write_text(
                 pyproject.read_text().replace('version = "1.0.0"', 'version = "1.1.0"')
@@ -863,6 +879,27 @@ def test_each_broken_upgrade_fails_at_its_step_naming_the_object(
     failure = ET.parse(junit).getroot().find("testsuite/testcase/failure")
     assert failure is not None
     assert failure.get("message") == f"{step}: {error}"
+
+
+def test_host_settings_that_ignore_the_leg_database_fail_the_leg_naming_them(
+    scenario, rehearse_cache, capsys
+):
+    # given the host's settings hard-code an in-memory SQLite instead of reading DATABASE_URL
+    root = scenario("hard-coded-db")
+    # when
+    code, output = _rehearse(root, rehearse_cache, "sqlite", capsys)
+    # then the leg fails at its first migrate, before anything is judged on another database
+    assert code == 1, output
+    row = _row(output, "1.0.0")
+    assert row[:2] == ["1.0.0", "FAIL"]
+    assert row[3] == "migrate old"
+    assert row[4].startswith(
+        "the settings tiny_host.settings ignore DATABASE_URL: the rehearsal's database is /"
+    )
+    assert row[4].endswith(
+        ", theirs is :memory:; fix: read DATABASES from DATABASE_URL in the host's settings "
+        "(e.g. dj-database-url)"
+    )
 
 
 @pytest.mark.parametrize("db", ["sqlite", "postgres"])

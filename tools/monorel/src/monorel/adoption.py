@@ -97,6 +97,7 @@ class _Member:
     settings: str | None  # a host's settings module, found by init
     public: tuple[str, ...] | None  # None: the default ["api"]
     contract_tests: str | None
+    seed: str | None  # a host's seed fixture, member-relative
 
 
 def plan(ws: Workspace, *, org: str, ci: bool = True, pre_commit: bool = True) -> InitPlan:
@@ -123,6 +124,12 @@ def plan(ws: Workspace, *, org: str, ci: bool = True, pre_commit: bool = True) -
                 "cannot run makemigrations for them: set DJANGO_SETTINGS_MODULE in its "
                 f"[tool.pytest.ini_options], or django-settings in [tool.monorel.packages."
                 f"{d.member.name}]"
+            )
+        if d.role == "host" and d.seed is None and d.member.name not in packages_table:
+            result.notes.append(
+                f"{d.member.name}: no fixtures/seed.json, so `monorel rehearse` and the release "
+                "gate's rehearsals have no data of the host's to upgrade: dump one (manage.py "
+                f"dumpdata) and set seed in [tool.monorel.packages.{d.member.name}]"
             )
     if ci:
         _workflows(result, ws)
@@ -180,7 +187,19 @@ def _decide(ws: Workspace, member: Member, packages_table: dict) -> _Member:
         settings=settings if role == "host" else None,
         public=public,
         contract_tests="tests/contracts" if role == "host" and contracts.is_dir() else None,
+        seed=_seed(member) if role == "host" else None,
     )
+
+
+def _seed(member: Member) -> str | None:
+    """The host's ``fixtures/seed.json`` (in one of its packages, or the member directory):
+    what `monorel rehearse`, and the gate's rehearsals, load into the old releases."""
+    places = [p.path for p in member.import_packages if not p.is_module] + [member.path]
+    for place in places:
+        seed = place / "fixtures" / "seed.json"
+        if seed.is_file():
+            return seed.relative_to(member.path).as_posix()
+    return None
 
 
 def _host_settings(member: Member) -> str | None:
@@ -258,6 +277,8 @@ def _root_config(
             lines.append(f"django-settings = {_quote(d.settings)}")
         if d.contract_tests:
             lines.append(f"contract-tests = {_quote(d.contract_tests)}")
+        if d.seed:
+            lines.append(f"seed = {_quote(d.seed)}")
         if d.public is not None:
             lines.append(
                 "# no api module: what other members import today; narrow it to one module"

@@ -60,7 +60,35 @@ def _setup() -> None:
 def _migrate(out: io.StringIO) -> None:
     from django.core.management import call_command
 
+    _require_the_leg_database()
     call_command("migrate", interactive=False, verbosity=1, stdout=out, stderr=out)
+
+
+def _require_the_leg_database() -> None:
+    """The host's settings must use the DATABASE_URL the leg gives: settings that hard-code
+    their database (an in-memory SQLite, say) would upgrade and inspect another one."""
+    import os
+    from urllib.parse import unquote, urlsplit
+
+    from django.conf import settings
+    from django.db import connection
+
+    url = urlsplit(os.environ["DATABASE_URL"])
+    used = str(connection.settings_dict.get("NAME") or "")
+    port = str(connection.settings_dict.get("PORT") or "")
+    if url.scheme == "sqlite":  # sqlite:////abs/path
+        given = "/" + unquote(url.path).lstrip("/")
+        same = used not in ("", ":memory:") and os.path.realpath(used) == os.path.realpath(given)
+    else:
+        given = unquote(url.path.lstrip("/"))
+        same = used == given and port == str(url.port or "")
+    if not same:
+        raise _Failed(
+            f"the settings {settings.SETTINGS_MODULE} ignore DATABASE_URL: the rehearsal's "
+            f"database is {given}{f' (port {url.port})' if url.port else ''}, theirs is "
+            f"{used or 'unnamed'}{f' (port {port})' if port else ''}; fix: read DATABASES "
+            "from DATABASE_URL in the host's settings (e.g. dj-database-url)"
+        )
 
 
 def _load_seed(seed: Path, out: io.StringIO) -> None:
