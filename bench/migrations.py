@@ -19,6 +19,7 @@ billing-app run; its targets are not judged.
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import statistics
 import sys
@@ -164,14 +165,20 @@ def _project(report: Report, base: Path, name: str, project: Project, database: 
     install_seconds, python = _venv(base / "venv", project.requirement)
     member = f"{name}-history"
     ws, since = _workspace(base / "ws", member, project, python)
+    cpu_before = _children_cpu()
     seconds, proc = run_command(
         [script("monorel"), "--root", ws, "semver", member, "--since", since, "--format", "json"],
         cwd=ws,
-        env={"MONOREL_SEMVER_PYTHON": str(python), "MONOREL_SEMVER_DATABASE": database},
+        env={
+            "MONOREL_SEMVER_PYTHON": str(python),
+            "MONOREL_SEMVER_DATABASE": database,
+            "MONOREL_SEMVER_TIMINGS": "1",
+        },
         drop_env=("DJANGO_SETTINGS_MODULE", "VIRTUAL_ENV"),
         check=False,
         timeout=3600,
     )
+    cpu = _children_cpu() - cpu_before
     if proc.returncode != 0:
         raise BenchError(
             f"monorel semver crashed on {name}'s migrations (exit {proc.returncode}):\n"
@@ -199,16 +206,44 @@ def _project(report: Report, base: Path, name: str, project: Project, database: 
     report.metrics[f"{key}_migrations"] = len(files)
     report.metrics[f"{key}_judged"] = judged
     report.metrics[f"{key}_seconds"] = round(seconds, 3)
+    report.metrics[f"{key}_cpu_seconds"] = round(cpu, 3)
+    phases = _phases(proc.stderr)
+    for phase, spent in phases.items():
+        report.metrics[f"{key}_phase_{phase.replace('.', '_')}_seconds"] = spent
     report.metrics[f"{key}_install_seconds"] = round(install_seconds, 1)
     report.metrics[f"{key}_unclassified_migrations"] = len({u["path"] for u in unclassified})
     report.metrics[f"{key}_operator_notes"] = len(verdict["operator_notes"])
     for level in _LEVELS:
         report.metrics[f"{key}_{level}"] = levels[level]
     report.notes.append(
+        f"{name}: {cpu:.1f} s of CPU in monorel and its Django child (the PostgreSQL server's "
+        "not counted); phases (s): "
+        + (", ".join(f"{phase} {spent:.2f}" for phase, spent in phases.items()) or "none printed")
+    )
+    report.notes.append(
         f"{name}: pip install took {install_seconds:.0f} s (not part of the rate); "
         f"{len(files) - judged} migration(s) replaced by squashes are judged through them"
     )
     return len(files), seconds, len({u["path"] for u in unclassified})
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children and theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _phases(stderr: str) -> dict[str, float]:
+    """The verdict's own timings (MONOREL_SEMVER_TIMINGS=1): read, database, child (and
+    the child's setup, load, apply), judge."""
+    for line in stderr.splitlines():
+        if line.startswith("monorel semver timings: "):
+            shown = line.split(": ", 2)[2]
+            return {
+                name: float(value)
+                for name, value in (part.rsplit(" ", 1) for part in shown.split(", "))
+            }
+    return {}
 
 
 def _venv(path: Path, requirement: str) -> tuple[float, Path]:

@@ -106,3 +106,25 @@ def test_reworded_existing_check_is_not_new(ws: SemverWorkspace) -> None:
     # then
     assert verdict.bump == "patch"
     assert [item.kind for item in verdict.evidence] == ["code.changed"]
+
+
+def test_error_spelled_in_other_unicode_forms_counts_too(ws: SemverWorkspace) -> None:
+    # given: a module that calls Error through a name Python reads NFKC-normalised
+    # (fullwidth capital E), in a file whose only other text is plain
+    ws.write(
+        f"{PACKAGE_DIR}/extra_checks.py",
+        "from django.core import checks\n\n\n"
+        "def check_region(**kwargs):\n"
+        '    return [checks.\uff25rror("SHOP_REGION is not set", id="shop_app.E011")]\n',
+    )
+
+    # when
+    verdict = ws.verdict()
+
+    # then: it is the same call as checks.Error(...)
+    assert summaries(verdict) == [
+        (
+            "settings.new-check-error",
+            "extra_checks.py adds system check error shop_app.E011 (a new required setting): major",
+        )
+    ]

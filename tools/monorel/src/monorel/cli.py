@@ -48,7 +48,10 @@ class _Parser(argparse.ArgumentParser):
         super()._print_message(redaction.redact(message), file)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``only`` (a command's name) the other commands are
+    listed without importing their modules (importing all of them costs every run about
+    a third of a second; ``monorel --help`` and bad command names still get the whole)."""
     parser = _Parser(
         prog="monorel",
         description=(
@@ -63,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
+        if only is not None and name != only:
+            sub.add_parser(name)
+            continue
         module = importlib.import_module(f"monorel.commands.{name}")
         command_parser = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command_parser)
@@ -73,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     # a password in an --index URL is known before anything could print it
     redaction.scan_argv(list(sys.argv[1:] if argv is None else argv))
-    parser = build_parser()
+    parser = build_parser(_command_named(list(sys.argv[1:] if argv is None else argv)))
     args = parser.parse_args(argv)
     try:
         lenient = getattr(args._module, "LENIENT_WORKSPACE", False)
@@ -88,6 +94,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:  # a bug: its traceback, redacted (it may quote a URL or an argument)
         print(redaction.redact(traceback.format_exc()), file=sys.stderr, end="")
         return EXIT_FINDINGS
+
+
+def _command_named(argv: list[str]) -> str | None:
+    """The command ``argv`` runs, if it names one before any other argument than --root."""
+    rest = iter(argv)
+    for token in rest:
+        if token == "--root":
+            next(rest, None)
+        elif not token.startswith("--root="):
+            return token if token in COMMANDS else None
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover

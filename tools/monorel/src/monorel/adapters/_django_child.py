@@ -213,6 +213,9 @@ def _forked(jobs):
 
 
 def main():
+    # --preload=KIND: started ahead of its jobs (the adapter's DescribeChild), this process
+    # imports what they need while the caller prepares them
+    _preload({arg.split("=", 1)[1] for arg in sys.argv[1:] if arg.startswith("--preload=")})
     jobs = json.loads(sys.stdin.read())
     _preload({job.get("kind", "makemigrations") for job in jobs})
     if len(jobs) == 1 or not hasattr(os, "fork"):

@@ -336,14 +336,62 @@ def _release_version(connection, editor_class, path, key, state, labels):
     return record
 
 
+class _Careful(Exception):
+    """Something failed on the fast path: the migration runs again, carefully."""
+
+
 def _apply(connection, editor_class, migration, state, labels, record):
     """Apply ``migration`` to the database and ``state``; fill ``record`` if given.
 
     Returns the state after it and the model keys (of ``labels``) whose state changed.
-    Each operation runs in a savepoint: one that fails is recorded and rolled back, and
-    the state still moves on, so that later migrations are judged against the state
-    their author saw.
+    Carefully, each operation runs in a savepoint: one that fails is recorded and rolled
+    back, and the state still moves on, so that later migrations are judged against the
+    state their author saw. Most migrations fail nowhere, and a savepoint costs two round
+    trips to the server (per operation and per deferred statement: about a fifth of the
+    job's time on wagtail's history): each migration first runs without them, in the
+    schema editor's savepoint only; where anything fails, that savepoint is rolled back,
+    the state and the record are put back as they were, and the migration runs again,
+    carefully. MONOREL_SEMVER_CAREFUL=1 runs every migration carefully.
     """
+    from django.db import DatabaseError
+
+    if _ALWAYS_CAREFUL:
+        return _apply_once(connection, editor_class, migration, state, labels, record, True)
+    start_state = state.clone()
+    start_record = _record_lengths(record)
+    try:
+        return _apply_once(connection, editor_class, migration, state, labels, record, False)
+    except (_Careful, DatabaseError):  # DatabaseError: releasing the savepoint failed
+        _forget()  # a failure may leave rendered models half-changed
+        _restore_record(record, start_record)
+        return _apply_once(connection, editor_class, migration, start_state, labels, record, True)
+
+
+_ALWAYS_CAREFUL = os.environ.get("MONOREL_SEMVER_CAREFUL") == "1"
+
+
+def _record_lengths(record):
+    if record is None:
+        return None
+    return {
+        key: len(record[key])
+        for key in ("operations", "statements", "errors", "data_errors")
+        if key in record
+    }
+
+
+def _restore_record(record, lengths):
+    if record is None:
+        return
+    for key in ("operations", "statements", "errors", "data_errors"):
+        if key not in lengths:
+            record.pop(key, None)
+        else:
+            del record[key][lengths[key] :]
+
+
+def _apply_once(connection, editor_class, migration, state, labels, record, careful):
+    """``_apply``, with a savepoint per operation (``careful``) or none."""
     from django.db import transaction
     from django.db.migrations.operations.special import RunPython, RunSQL
 
@@ -355,16 +403,21 @@ def _apply(connection, editor_class, migration, state, labels, record):
     editor.monorel_tolerant = False
     with editor:
         for index, operation in enumerate(migration.operations):
+            # ``state`` is never rendered: each operation's database_forwards gets states
+            # that render what it reads (see "rendering" below)
             before = state.clone()
             operation.state_forwards(migration.app_label, state)
+            _forget_views(operation)
             path = [index]
             editor.monorel_owner = path
             deferred_before = {id(sql) for sql in editor.deferred_sql}
             error = None
             try:
-                with transaction.atomic(savepoint=True):
-                    _forwards(operation, migration, editor, before, state, path)
+                _run_forwards(operation, migration, editor, before, state, path, careful)
+            except _Careful:
+                raise
             except Exception as exc:  # noqa: BLE001 - recorded: the verdict fails on it
+                _forget()  # a failure may leave rendered models half-changed
                 if not isinstance(operation, RunPython):
                     error = _error_text(exc)
                 elif record is not None:
@@ -398,6 +451,12 @@ def _apply(connection, editor_class, migration, state, labels, record):
         for sql in deferred:
             owner = editor.monorel_deferred_owner.get(id(sql))
             editor.monorel_owner = owner
+            if not careful:
+                try:
+                    editor.execute(sql, None)
+                except Exception as exc:
+                    raise _Careful() from exc
+                continue
             try:
                 with transaction.atomic(savepoint=True):
                     editor.execute(sql, None)
@@ -418,7 +477,35 @@ def _check_deferred(connection):
         pass
 
 
-def _forwards(operation, migration, editor, from_state, to_state, path):
+def _run_forwards(operation, migration, editor, from_state, to_state, path, careful):
+    """``_forwards`` in a savepoint; where rendering a subset of the state missed something
+    the operation reads, once more (the savepoint rolled back) on the whole state. Not
+    ``careful``: without a savepoint, and any failure raises ``_Careful``."""
+    from django.db import transaction
+
+    if not careful:
+        try:
+            _forwards(operation, migration, editor, from_state, to_state, path, subset=True)
+        except Exception as exc:
+            raise _Careful() from exc
+        return
+    statements = editor.monorel_statements
+    recorded = len(statements) if statements is not None else 0
+    deferred = list(editor.deferred_sql)
+    try:
+        with transaction.atomic(savepoint=True):
+            _forwards(operation, migration, editor, from_state, to_state, path, subset=True)
+        return
+    except _SubsetMissed:
+        if statements is not None:
+            del statements[recorded:]
+        editor.deferred_sql = deferred
+        editor.monorel_owner = path
+    with transaction.atomic(savepoint=True):
+        _forwards(operation, migration, editor, from_state, to_state, path, subset=False)
+
+
+def _forwards(operation, migration, editor, from_state, to_state, path, *, subset):
     from django.db.migrations.operations.special import SeparateDatabaseAndState
 
     if isinstance(operation, SeparateDatabaseAndState):
@@ -426,7 +513,7 @@ def _forwards(operation, migration, editor, from_state, to_state, path):
             inner_to = from_state.clone()
             inner.state_forwards(migration.app_label, inner_to)
             editor.monorel_owner = [*path, index]
-            _forwards(inner, migration, editor, from_state, inner_to, [*path, index])
+            _forwards(inner, migration, editor, from_state, inner_to, [*path, index], subset=subset)
             from_state = inner_to
         return
     tolerant = not migration.atomic or hasattr(operation, "_ensure_not_in_transaction")
@@ -436,9 +523,397 @@ def _forwards(operation, migration, editor, from_state, to_state, path):
         operation._ensure_not_in_transaction = lambda schema_editor: None
     editor.monorel_tolerant = tolerant
     try:
-        operation.database_forwards(migration.app_label, editor, from_state, to_state)
+        _database_forwards(operation, migration.app_label, editor, from_state, to_state, subset)
     finally:
         editor.monorel_tolerant = False
+
+
+# ---------------------------------------------------------------- rendering
+#
+# Django renders model classes from the model states for an operation's database_forwards
+# (``state.apps``). ``migrate`` keeps one rendered registry and re-renders, after every
+# operation, the changed model with every model related to it, recursively: in a project
+# like wagtail, where everything reaches Page, User and ContentType, that is most of the
+# project for every operation (three quarters of the verdict's time, bench/RESULTS.md).
+# Here the state itself is never rendered. Each operation gets views of it that render on
+# first use (an operation that reads no model, like AlterModelOptions or RunSQL, renders
+# nothing), and for Django's own schema operations only what their SQL can read:
+# - the models the operation names, whole;
+# - the models they reach (foreign key targets, bases), as targets: table, primary key,
+#   plain fields, the fields to_field names; not their own relations, indexes and
+#   constraints, which shape only their own SQL;
+# - where the schema editor follows incoming foreign keys (RenameModel; AlterField of a
+#   primary key or unique field, whose referring columns it rewrites, recursively), every
+#   model that reaches them and everything those reach, whole.
+# An AlterField whose fields agree on everything that reaches the database renders nothing
+# (_alters_nothing). Any other operation (RunPython, third-party classes, subclasses) gets
+# the whole state, as migrate would. Where an operation fails on a subset (a reference the
+# subset misses, or a real failure), its savepoint is rolled back and it runs again on the
+# whole state, which decides. MONOREL_SEMVER_FULL_RENDER=1 renders the whole state for
+# every operation: the reference the subsets are checked against (bench/migrations.py
+# --verify compares the two descriptions).
+
+# operation class -> (the attributes that name its models, which of them need what reaches
+# them: "always", "never", or "keys" for AlterField: only where the field is or becomes a
+# primary key or unique, the one case the schema editor rewrites the columns that refer to
+# it). Exact classes only: a subclass may read anything.
+_SUBSET_OPERATIONS = (
+    {
+        f"django.db.migrations.operations.models.{name}": (attributes, reached)
+        for name, attributes, reached in (
+            ("CreateModel", ("name",), "never"),
+            ("DeleteModel", ("name",), "never"),
+            ("RenameModel", ("old_name", "new_name"), "always"),
+            ("AlterModelTable", ("name",), "never"),
+            ("AlterModelTableComment", ("name",), "never"),
+            ("AlterUniqueTogether", ("name",), "never"),
+            ("AlterIndexTogether", ("name",), "never"),
+            ("AlterOrderWithRespectTo", ("name",), "never"),
+            ("AlterModelOptions", ("name",), "never"),
+            ("AlterModelManagers", ("name",), "never"),
+            ("AddIndex", ("model_name",), "never"),
+            ("RemoveIndex", ("model_name",), "never"),
+            ("RenameIndex", ("model_name",), "never"),
+            ("AddConstraint", ("model_name",), "never"),
+            ("RemoveConstraint", ("model_name",), "never"),
+            ("AlterConstraint", ("model_name",), "never"),
+        )
+    }
+    | {
+        f"django.db.migrations.operations.fields.{name}": (("model_name",), reached)
+        for name, reached in (
+            ("AddField", "never"),
+            ("RemoveField", "never"),
+            ("AlterField", "keys"),
+            ("RenameField", "never"),
+        )
+    }
+    | {
+        f"django.contrib.postgres.operations.{name}": (("model_name",), "never")
+        for name in (
+            "AddIndexConcurrently",
+            "RemoveIndexConcurrently",
+            "AddConstraintNotValid",
+            "ValidateConstraint",
+        )
+    }
+)
+_FULL_RENDER = os.environ.get("MONOREL_SEMVER_FULL_RENDER") == "1"
+
+
+class _SubsetMissed(Exception):
+    """An operation failed on a subset of the state: the whole state decides."""
+
+
+def _database_forwards(operation, app_label, editor, from_state, to_state, subset):
+    """``operation.database_forwards`` on states that render only what it reads."""
+    cls = type(operation)
+    known = _SUBSET_OPERATIONS.get(f"{cls.__module__}.{cls.__qualname__}")
+    if not subset or known is None or _FULL_RENDER:
+        operation.database_forwards(app_label, editor, _whole(from_state), _whole(to_state))
+        return
+    attributes, reached = known
+    keys = {(app_label, getattr(operation, a).lower()) for a in attributes}
+    if reached == "keys" and _alters_nothing(operation, keys, editor, from_state, to_state):
+        return
+    if reached == "keys":
+        reached = "always" if _is_key(operation, keys, from_state, to_state) else "never"
+    try:
+        operation.database_forwards(
+            app_label,
+            editor,
+            _subset(from_state, keys, reached == "always"),
+            _subset(to_state, keys, reached == "always"),
+        )
+    except Exception as exc:  # noqa: BLE001 - the whole state decides, failures included
+        raise _SubsetMissed() from exc
+
+
+def _alters_nothing(operation, keys, editor, from_state, to_state):
+    """Does the schema editor return at once for this AlterField (no SQL, nothing read)?
+
+    Its ``alter_field`` first asks ``_field_should_be_altered``: it compares the two
+    fields' columns and definitions (``deconstruct()``) without the attributes that do not
+    reach the database (``non_db_attrs``: verbose_name, help_text, choices, on_delete,
+    ...), and then drops a few more differences. Where the unrendered fields, bound to
+    their name only, already agree on exactly that, the rendered ones agree too (a
+    rendered field is a copy of its unrendered one; equal targets render equal), so the
+    editor would return without a statement: nothing needs rendering.
+    """
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+    if type(editor).alter_field is not BaseDatabaseSchemaEditor.alter_field:
+        return False  # another backend's or Django's own order: let it decide
+    [key] = keys
+    try:
+        old = from_state.models[key].fields[operation.name].clone()
+        new = to_state.models[key].fields[operation.name].clone()
+        if not operation.preserve_default:
+            # as AlterField.database_forwards sets it for the schema editor
+            new.default = operation.field.default
+        old.set_attributes_from_name(operation.name)
+        new.set_attributes_from_name(operation.name)
+        if old.column != new.column:
+            return False
+        definitions = []
+        for field in (old, new):
+            _, path, args, kwargs = field.deconstruct()
+            for attribute in field.non_db_attrs:
+                kwargs.pop(attribute, None)
+            definitions.append((path, args, kwargs))
+        return definitions[0] == definitions[1]
+    except Exception:  # noqa: BLE001 - anything unusual: let the schema editor decide
+        return False
+
+
+def _is_key(operation, keys, from_state, to_state):
+    """Is the field an AlterField changes a primary key or unique, before or after?"""
+    for state in (from_state, to_state):
+        for key in keys:
+            model = state.models.get(key)
+            field = model.fields.get(operation.name) if model is not None else None
+            if field is None or field.primary_key or field.unique:
+                return True
+    return False
+
+
+def _whole(state):
+    """A view of all of ``state``, rendered (on first use) for itself: its ``apps`` renders
+    when the operation asks it for anything (a RunPython whose code works through the
+    schema editor only, as collation and sequence fixes do, renders nothing)."""
+    view = _view(state, state.models, {})
+    if "apps" not in view.__dict__:
+        view.__dict__["apps"] = _LazyApps(view)
+    return view
+
+
+class _LazyApps:
+    """Stands in for a view's rendered registry (``ProjectState.apps``) until something
+    reads any attribute of it; from then on it passes every read to the rendered one."""
+
+    def __init__(self, view):
+        self._monorel_view = view
+        self._monorel_apps = None
+
+    def __getattr__(self, name):
+        if self._monorel_apps is None:
+            view = self._monorel_view
+            if view.__dict__.get("apps") is self:
+                del view.__dict__["apps"]  # the cached_property renders on the next read
+            self._monorel_apps = view.apps
+        return getattr(self._monorel_apps, name)
+
+
+def _subset(state, keys, reached):
+    """A view of the models of ``state`` that the SQL of an operation on ``keys`` reads.
+
+    With ``reached``: those models, every model that reaches them (recursively) and
+    everything all of them reach, whole. Without: the named models whole (with the
+    explicit through models of their many-to-many fields) and what they reach as
+    *targets* only: without the relation fields a target's SQL would need but a
+    reference to it does not (its table, primary key, the fields named by to_field,
+    its bases and options are kept; its indexes, constraints and together-options,
+    which name fields, are not), so that rendering a model that points at User does
+    not render Group, Permission and ContentType too.
+    """
+    models = state.models
+    if reached:
+        forward, backward = _relation_graph(models)
+        whole = _closure([key for key in keys if key in models], backward)
+        return _view(state, _closure(whole, forward), {})
+    whole = {key for key in keys if key in models}
+    for key in list(whole):
+        for field in models[key].fields.values():
+            through = getattr(getattr(field, "remote_field", None), "through", None)
+            reference = _model_key(through, key)
+            if reference in models:
+                whole.add(reference)
+    targets = {}  # key -> the names of its fields that relations point at (to_field)
+    changed = True
+    while changed:
+        changed = False
+        for key in [*whole, *targets]:
+            model = models[key]
+            kept = model.fields if key in whole else _target_fields(model, targets[key])
+            reached_keys = []
+            for name in kept:
+                remote = getattr(model.fields[name], "remote_field", None)
+                if remote is None:
+                    continue
+                reference = _model_key(remote.model, key)
+                named = set(getattr(model.fields[name], "to_fields", None) or ())
+                if getattr(remote, "field_name", None):
+                    named.add(remote.field_name)
+                reached_keys.append((reference, named))
+                reached_keys.append((_model_key(getattr(remote, "through", None), key), set()))
+            reached_keys += [(_model_key(base, key), set()) for base in model.bases]
+            for reference, named in reached_keys:
+                if reference is None or reference not in models or reference in whole:
+                    continue
+                known = targets.get(reference)
+                if known is None or not named <= known:
+                    targets[reference] = (known or set()) | named
+                    changed = True
+    return _view(state, whole, targets)
+
+
+def _closure(start, edges):
+    seen = set()
+    stack = list(start)
+    while stack:
+        key = stack.pop()
+        if key not in seen:
+            seen.add(key)
+            stack.extend(edges.get(key, ()))
+    return seen
+
+
+# options that name fields: a target renders without them (they shape its own SQL only)
+_TARGET_DROPS = (
+    "indexes",
+    "constraints",
+    "unique_together",
+    "index_together",
+    "order_with_respect_to",
+)
+
+
+def _target_fields(model, named):
+    """The fields of ``model`` that a reference to it needs: every plain field, its
+    primary key (also a relation: a multi-table child's parent link) and ``named``."""
+    return tuple(
+        name
+        for name, field in model.fields.items()
+        if getattr(field, "remote_field", None) is None or field.primary_key or name in named
+    )
+
+
+def _as_target(model, kept):
+    from django.db.migrations.state import ModelState
+
+    return ModelState(
+        model.app_label,
+        model.name,
+        [(name, model.fields[name]) for name in kept],
+        {key: value for key, value in model.options.items() if key not in _TARGET_DROPS},
+        model.bases,
+        list(model.managers),
+    )
+
+
+# Rendered views of recent states, by what they hold: an operation's from_state is usually
+# the previous one's to_state, and migrate hands it the same rendered models too. A view
+# holds copies of its model states, which keep every object its key names (by identity)
+# alive. Operations that may change field objects in place (RenameField fixes the to_fields
+# of others; anything not Django's) empty it (_forget_views).
+_VIEWS = {}
+_VIEWS_KEPT = 8
+_KEEP_VIEWS = {
+    name
+    for name, (_, _) in _SUBSET_OPERATIONS.items()
+    if not name.endswith((".RenameField", ".RenameModel"))
+} | {"django.db.migrations.operations.special.RunPython"}
+
+
+def _view(state, whole, targets):
+    """A state of the models in ``whole`` and, reduced to what references need, the ones
+    in ``targets`` (key -> names to keep), in ``state``'s order (the order they render
+    and register in); the same view again where nothing it holds changed."""
+    from django.db.migrations.state import ProjectState
+
+    chosen = []
+    for key, model in state.models.items():
+        if key in whole:
+            chosen.append((key, model, None))
+        elif key in targets:
+            chosen.append((key, model, _target_fields(model, targets[key])))
+    fingerprint = (
+        tuple(sorted(state.real_apps)),
+        tuple((key, kept, _model_identity(model)) for key, model, kept in chosen),
+    )
+    view = _VIEWS.pop(fingerprint, None)
+    if view is None:
+        view = ProjectState(
+            models={
+                key: model.clone() if kept is None else _as_target(model, kept)
+                for key, model, kept in chosen
+            },
+            real_apps=state.real_apps,
+        )
+    _VIEWS[fingerprint] = view
+    while len(_VIEWS) > _VIEWS_KEPT:
+        del _VIEWS[next(iter(_VIEWS))]
+    return view
+
+
+def _model_identity(model):
+    return (
+        model.app_label,
+        model.name,
+        tuple((name, id(field)) for name, field in model.fields.items()),
+        tuple((name, id(value)) for name, value in model.options.items()),
+        tuple(map(id, model.bases)),
+        tuple((name, id(manager)) for name, manager in model.managers),
+    )
+
+
+def _forget_views(operation):
+    """After ``operation``'s state_forwards: drop the rendered views unless it is known to
+    leave the objects that model states share with their copies as they were."""
+    from django.db.migrations.operations.special import RunSQL
+
+    cls = type(operation)
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    keeps = name in _KEEP_VIEWS or (cls is RunSQL and not operation.state_operations)
+    if not keeps:
+        _forget()
+
+
+def _forget():
+    """Drop what is kept by the identity of model states' objects (views, descriptions)."""
+    _VIEWS.clear()
+    _MODELS.clear()
+
+
+def _relation_graph(models):
+    """(model -> the models it reaches, model -> the models that reach it) through relation
+    fields, their explicit through models and model bases (proxies, multi-table children)."""
+    forward = {}
+    backward = {}
+    for key, model_state in models.items():
+        targets = set()
+        for field in model_state.fields.values():
+            remote = getattr(field, "remote_field", None)
+            if remote is None:
+                continue
+            for target in (remote.model, getattr(remote, "through", None)):
+                reference = _model_key(target, key)
+                if reference is not None:
+                    targets.add(reference)
+        for base in model_state.bases:
+            reference = _model_key(base, key)
+            if reference is not None:
+                targets.add(reference)
+        targets.discard(key)
+        forward[key] = targets
+        for target in targets:
+            backward.setdefault(target, set()).add(key)
+    return forward, backward
+
+
+def _model_key(reference, owner):
+    from django.db.migrations.utils import resolve_relation
+
+    if reference is None:
+        return None
+    if not isinstance(reference, str):
+        meta = getattr(reference, "_meta", None)
+        if meta is None or meta.abstract:
+            return None  # models.Model and mixins
+    try:
+        return resolve_relation(reference, *owner)
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 def _recording_editor(base):
@@ -555,9 +1030,33 @@ def _differs(change):
     return change["before"] != change["after"] or change["fields"] or change["options"]
 
 
+# Descriptions of recent model states, by what they hold (as _VIEWS): an operation's
+# "before" is the previous one's "after", described again otherwise. Each entry keeps its
+# key's objects, so that its ids stay those of live objects (the model state itself may
+# change in place, and let go of them).
+_MODELS = {}
+_MODELS_KEPT = 64
+
+
 def _model(model_state):
     if model_state is None:
         return None
+    identity = _model_identity(model_state)
+    kept = _MODELS.pop(identity, None)
+    described = kept[1] if kept is not None else _describe_model(model_state)
+    alive = (
+        tuple(model_state.fields.values()),
+        tuple(model_state.options.values()),
+        tuple(model_state.bases),
+        tuple(manager for _, manager in model_state.managers),
+    )
+    _MODELS[identity] = (alive, described)
+    while len(_MODELS) > _MODELS_KEPT:
+        del _MODELS[next(iter(_MODELS))]
+    return described
+
+
+def _describe_model(model_state):
     from django.db import connection
     from django.db.backends.utils import truncate_name
 

@@ -13,6 +13,7 @@ forks one process per job where it can. Two kinds of job:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -119,14 +120,48 @@ def makemigrations_check(
     ]
 
 
+class DescribeChild:
+    """A describe child started before its job is known (``with DescribeChild(...)``):
+    its interpreter, Django and the PostgreSQL backend load while the caller reads the
+    migrations and starts a server; ``describe_migrations(..., child=...)`` hands it the
+    job. Leaving the block stops it (by its process group) if it was never used."""
+
+    def __init__(self, *, cwd: Path, python: str) -> None:
+        self.python = python
+        self._proc: subprocess.Popen[str] | None = _start(cwd, python, _DESCRIBE_FIX, "describe")
+
+    @property
+    def pid(self) -> int | None:
+        """The waiting child's process id (None once it was handed its job)."""
+        return self._proc.pid if self._proc is not None else None
+
+    def take(self) -> subprocess.Popen[str] | None:
+        proc, self._proc = self._proc, None
+        return proc
+
+    def __enter__(self) -> DescribeChild:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        proc = self.take()
+        if proc is not None:
+            _kill(proc)
+            proc.communicate()
+
+
+_DESCRIBE_FIX = "run monorel in the member's environment, with Django and psycopg installed"
+
+
 def describe_migrations(
     jobs: Sequence[DescribeJob],
     *,
     cwd: Path,
     python: str | None = None,
     timeout: float = 600,
+    child: DescribeChild | None = None,
 ) -> list[DescribeResult]:
     """Describe each job's migrations (in parallel, one process each); results in job order.
+    ``child``: one started ahead (its interpreter is used, ``python`` is not).
 
     Nothing is committed on the server: each job works in a schema of its own inside one
     transaction that is rolled back. A job whose member code fails (settings, models, the
@@ -155,9 +190,16 @@ def describe_migrations(
         }
         for j in jobs
     ]
-    fix = "run monorel in the member's environment, with Django and psycopg installed"
+    fix = _DESCRIBE_FIX
+    what = "describing migrations"
+    started = child.take() if child is not None else None
+    if started is not None:
+        assert child is not None
+        raws = _finish(started, payloads, child.python, timeout, what, fix)
+    else:
+        raws = _in_children(payloads, cwd, python, timeout, what, fix)
     results = []
-    for raw in _in_children(payloads, cwd, python, timeout, "describing migrations", fix):
+    for raw in raws:
         described = raw.get("result")
         failure = None
         if described is None:
@@ -198,6 +240,11 @@ def _run(
     what: str,
     fix: str,
 ) -> list[dict[str, Any]]:
+    return _finish(_start(cwd, python, fix), payloads, python, timeout, what, fix)
+
+
+def _start(cwd: Path, python: str, fix: str, preload: str | None = None) -> subprocess.Popen[str]:
+    """The child, waiting for its jobs on stdin (having imported what ``preload`` jobs need)."""
     env = {
         **os.environ,
         # Bytecode goes to a cache of its own, also where PYTHONDONTWRITEBYTECODE is set:
@@ -206,13 +253,12 @@ def _run(
         "PYTHONPYCACHEPREFIX": os.environ.get("PYTHONPYCACHEPREFIX") or _PYCACHE,
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    payload = json.dumps(payloads)
     try:
         proc = subprocess.Popen(
             # -P: the script's directory (monorel/adapters) must not shadow the member's imports
             # the jobs go on stdin: with a path each they outgrow one argument's limit
             # (128 KiB on Linux) at a few hundred members
-            [python, "-P", str(_CHILD)],
+            [python, "-P", str(_CHILD), *([f"--preload={preload}"] if preload else [])],
             cwd=cwd,
             env=env,
             stdin=subprocess.PIPE,
@@ -224,13 +270,32 @@ def _run(
         )
     except FileNotFoundError as exc:
         raise ToolError(f"`{python}` is not installed", fix=fix) from exc
+    return proc
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    """End the child and the forks it made (its own process group)."""
+    if hasattr(os, "killpg"):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        proc.kill()
+
+
+def _finish(
+    proc: subprocess.Popen[str],
+    payloads: list[dict[str, Any]],
+    python: str,
+    timeout: float,
+    what: str,
+    fix: str,
+) -> list[dict[str, Any]]:
+    """Hand the started child its jobs; their results."""
+    payload = json.dumps(payloads)
     try:
         stdout, stderr = proc.communicate(payload, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
-        if hasattr(os, "killpg"):
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            proc.kill()
+        _kill(proc)
         proc.communicate()
         raise ToolError(f"{what} timed out after {timeout}s", fix=fix) from exc
     try:

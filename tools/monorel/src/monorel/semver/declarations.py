@@ -32,6 +32,7 @@ from monorel.errors import MigrationDeclarationError
 __all__ = ["Declaration", "find"]
 
 _PREFIX = re.compile(r"^#\s*monorel\s*:", re.IGNORECASE)
+_MENTIONS = re.compile("monorel", re.IGNORECASE)  # what every _PREFIX match contains
 _FORM = re.compile(r"^#\s*monorel\s*:\s*(?P<bump>[a-z]+)\s*(?:--\s*(?P<reason>.*?))?\s*$")
 _EXAMPLE = "# monorel: minor -- why this migration needs no more than a minor"
 
@@ -46,6 +47,8 @@ class Declaration:
 def find(text: str, rel: str) -> Declaration | None:
     """The declaration in migration source ``text`` (``rel`` names it in errors)."""
     found: list[Declaration] = []
+    if not _MENTIONS.search(text):
+        return None  # no comment can be one (tokenizing every migration costs more)
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError):

@@ -33,27 +33,38 @@ counts as a major in ``evidence``, so ``required`` never under-states what is un
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import time
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monorel import migration_files, target_env
-from monorel.adapters import django_, pglast_
+from monorel.adapters import django_
 from monorel.bumps import Bump, rank, strongest
 from monorel.checks.django_apps import discover
 from monorel.checks.missing_migrations import import_path
-from monorel.errors import MigrationDeclarationError
-from monorel.semver import database, declarations, operation_table, sql_rules, state_rules
+from monorel.errors import MigrationDeclarationError, MonorelError
+from monorel.semver import database, declarations, operation_table, state_rules
 from monorel.semver.evidence import OPERATOR_FRAGMENTS, Evidence, OperatorNote, Unclassified
 from monorel.workspace import Member, Workspace
+
+if TYPE_CHECKING:
+    # pglast (behind sql_rules) takes a sixth of a second to import: it loads where SQL is
+    # judged, not for every verdict (most have no new migration)
+    from monorel.semver import sql_rules
 
 __all__ = ["PYTHON_ENV", "MigrationVerdict", "judge"]
 
 # the interpreter of the members' environment (default: the workspace's, monorel.target_env);
 # it needs Django, psycopg and the members' requirements, not monorel
 PYTHON_ENV = "MONOREL_SEMVER_PYTHON"
+# set to 1: each verdict prints where its time went to stderr (bench/migrations.py reads it)
+TIMINGS_ENV = "MONOREL_SEMVER_TIMINGS"
 
 
 @dataclass(frozen=True)
@@ -130,77 +141,129 @@ class _Findings:
 def judge(ws: Workspace, member: Member, old_dir: Path | None, rel_prefix: str) -> MigrationVerdict:
     """The migration verdict of ``member`` against the package exported at ``old_dir``
     (None where the package did not exist at the release point)."""
+    started = time.perf_counter()
+    phases: dict[str, float] = {}
     table = operation_table.from_config(ws.config.migration_operations)
-    tree, released = _files(member, old_dir, rel_prefix)
-    new = [f for key, f in tree.items() if key not in released]
-    edited = [
-        f
-        for key, f in tree.items()
-        if key in released and f.path.read_bytes() != released[key].read_bytes()
-    ]
-    deleted = [key for key in released if key not in tree]
-    results: list[_Findings] = []
-    replaced_by_tree = {
-        replaced for f in tree.values() if f.source is not None for replaced in f.source.replaces
-    }
-    for label, name in sorted(deleted):
-        findings = _Findings(
-            _File(
-                label,
-                name,
-                released[(label, name)],
-                f"{rel_prefix}/{released[(label, name)].relative_to(old_dir).as_posix()}"
-                if old_dir
-                else name,
-                _module(member, released[(label, name)], old_dir),
-                None,
-                None,
+    listing, released = _listing(member, old_dir)
+    # the Django child starts now where it will be needed: it loads while the files are read
+    with _child_ahead(ws, member, listing, released) as child:
+        tree = _files(member, listing, rel_prefix)
+        phases["read"] = time.perf_counter() - started
+        new = [f for key, f in tree.items() if key not in released]
+        edited = [
+            f
+            for key, f in tree.items()
+            if key in released and f.path.read_bytes() != released[key].read_bytes()
+        ]
+        deleted = [key for key in released if key not in tree]
+        results: list[_Findings] = []
+        replaced_by_tree = {
+            replaced
+            for f in tree.values()
+            if f.source is not None
+            for replaced in f.source.replaces
+        }
+        for label, name in sorted(deleted):
+            findings = _Findings(
+                _File(
+                    label,
+                    name,
+                    released[(label, name)],
+                    f"{rel_prefix}/{released[(label, name)].relative_to(old_dir).as_posix()}"
+                    if old_dir
+                    else name,
+                    _module(member, released[(label, name)], old_dir),
+                    None,
+                    None,
+                )
             )
-        )
-        if (label, name) in replaced_by_tree:
-            findings.add(
-                "migration.deletes-replaced",
-                "deletes a released migration that a squash in the tree replaces",
-                "patch",
+            if (label, name) in replaced_by_tree:
+                findings.add(
+                    "migration.deletes-replaced",
+                    "deletes a released migration that a squash in the tree replaces",
+                    "patch",
+                )
+            else:
+                findings.add("migration.deletes-released", "deletes a released migration", "major")
+            results.append(findings)
+        judged = [f for f in new + edited if f.source is None or f.source.has_migration_class]
+        if judged:
+            results += _described(
+                ws, member, table, tree, released, new, edited, judged, phases, child
             )
-        else:
-            findings.add("migration.deletes-released", "deletes a released migration", "major")
-        results.append(findings)
-    judged = [f for f in new + edited if f.source is None or f.source.has_migration_class]
-    if judged:
-        results += _described(ws, member, table, tree, released, new, edited, judged)
-    return _combine(results)
+    verdict = _combine(results)
+    if os.environ.get(TIMINGS_ENV) == "1":
+        spent = time.perf_counter() - started
+        phases["judge"] = spent - sum(v for k, v in phases.items() if "." not in k)
+        shown = ", ".join(f"{name} {seconds:.2f}" for name, seconds in phases.items())
+        print(f"monorel semver timings: {member.name}: {shown}", file=sys.stderr)
+    return verdict
 
 
 # ---------------------------------------------------------------- files
 
 
-def _files(
-    member: Member, old_dir: Path | None, rel_prefix: str
-) -> tuple[dict[tuple[str, str], _File], dict[tuple[str, str], Path]]:
-    """(the tree's migration files by (label, name), the release's files by the same key)."""
-    tree: dict[tuple[str, str], _File] = {}
+def _listing(
+    member: Member, old_dir: Path | None
+) -> tuple[list[tuple[str, Path]], dict[tuple[str, str], Path]]:
+    """((label, path) of each of the tree's migration files, the release's files by
+    (label, name))."""
+    listing: list[tuple[str, Path]] = []
     released: dict[tuple[str, str], Path] = {}
     for app in discover(member):
         rel_dir = app.migrations_dir.relative_to(member.package_dir)
-        for path in app.migration_files():
-            source, error = _read(path)
-            rel = path.relative_to(member.package_dir).as_posix()
-            tree[(app.label, path.stem)] = _File(
-                app.label,
-                path.stem,
-                path,
-                f"{rel_prefix}/{rel}",
-                _module(member, path, member.package_dir),
-                source,
-                error,
-            )
+        listing += [(app.label, path) for path in app.migration_files()]
         old_migrations = old_dir / rel_dir if old_dir else None
         if old_migrations is not None and old_migrations.is_dir():
             for path in sorted(old_migrations.glob("*.py")):
                 if path.name != "__init__.py":
                     released[(app.label, path.stem)] = path
-    return tree, released
+    return listing, released
+
+
+def _files(
+    member: Member, listing: list[tuple[str, Path]], rel_prefix: str
+) -> dict[tuple[str, str], _File]:
+    """The tree's migration files by (label, name), read by the static reader."""
+    tree: dict[tuple[str, str], _File] = {}
+    for label, path in listing:
+        source, error = _read(path)
+        rel = path.relative_to(member.package_dir).as_posix()
+        tree[(label, path.stem)] = _File(
+            label,
+            path.stem,
+            path,
+            f"{rel_prefix}/{rel}",
+            _module(member, path, member.package_dir),
+            source,
+            error,
+        )
+    return tree
+
+
+def _child_ahead(
+    ws: Workspace,
+    member: Member,
+    listing: list[tuple[str, Path]],
+    released: Mapping[tuple[str, str], Path],
+) -> AbstractContextManager[django_.DescribeChild | None]:
+    """The Django child, started where a new or edited migration may need it (left unused
+    and stopped where none does)."""
+    changed = any(
+        (label, path.stem) not in released
+        or path.read_bytes() != released[(label, path.stem)].read_bytes()
+        for label, path in listing
+    )
+    if not changed or not member.django_settings:
+        return contextlib.nullcontext()
+    try:
+        return django_.DescribeChild(cwd=ws.root, python=_python(ws))
+    except MonorelError:
+        return contextlib.nullcontext()  # the same error comes where the child is needed
+
+
+def _python(ws: Workspace) -> str:
+    return os.environ.get(PYTHON_ENV) or target_env.python(ws.root, needs_django=True)
 
 
 def _module(member: Member, path: Path, package_dir: Path | None) -> str:
@@ -227,6 +290,8 @@ def _described(
     new: Sequence[_File],
     edited: Sequence[_File],
     judged: Sequence[_File],
+    phases: dict[str, float],
+    child: django_.DescribeChild | None,
 ) -> list[_Findings]:
     findings = {(f.label, f.name): _Findings(f) for f in judged}
     if not member.django_settings:
@@ -239,10 +304,13 @@ def _described(
         return list(findings.values())
     labels = tuple(sorted({f.label for f in tree.values()}))
     count = len(new) + len(edited)
+    started = time.perf_counter()
+    where = database.for_verdict(f"{member.name}'s {count} new or edited migration(s)")
+    phases["database"] = time.perf_counter() - started
     job = django_.DescribeJob(
         settings=member.django_settings,
         labels=labels,
-        database=database.for_verdict(f"{member.name}'s {count} new or edited migration(s)"),
+        database=where,
         released={
             label: tuple(sorted(n for (lab, n) in released if lab == label)) for label in labels
         },
@@ -266,8 +334,12 @@ def _described(
         },
         pythonpath=import_path(ws, member),
     )
-    python = os.environ.get(PYTHON_ENV) or target_env.python(ws.root, needs_django=True)
-    [result] = django_.describe_migrations([job], cwd=ws.root, python=python)
+    python = _python(ws)
+    started = time.perf_counter()
+    [result] = django_.describe_migrations([job], cwd=ws.root, python=python, child=child)
+    phases["child"] = time.perf_counter() - started
+    for name, seconds in ((result.described or {}).get("seconds") or {}).items():
+        phases[f"child.{name}"] = float(seconds)
     if result.described is None:
         for item in findings.values():
             item.unknown(
@@ -288,6 +360,8 @@ def _described(
             broken = _Findings(tree[(label, name)])
             broken.unknown(f"a released migration no longer imports: {error}")
             out.append(broken)
+    from monorel.semver import sql_rules
+
     sql = sql_rules.SqlContext()
     # records come in the order migrate applies them: judge in that order (new tables)
     order = [key for key in records if key in findings] + [
@@ -421,6 +495,9 @@ def _judge_operation(
             line=line,
             operation=operation,
         )
+    from monorel.adapters import pglast_
+    from monorel.semver import sql_rules
+
     sql.old_types = _old_types(op.get("state", []))
     for statement in statements:
         try:
@@ -601,6 +678,8 @@ def _judge_edit(
                 f"{op['class']} is not an operation monorel knows",
                 operation=_operation_name(op),
             )
+    from monorel.adapters import pglast_
+
     tree_sql = [pglast_.canonical(s["sql"]) for s in record["statements"]]
     release_sql = [pglast_.canonical(s["sql"]) for s in release["statements"]]
     if tree_sql != release_sql:

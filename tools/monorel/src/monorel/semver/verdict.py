@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,12 +185,16 @@ def _judge_package(
             judged = migrations.MigrationVerdict()
             items = [*api_diff.compare(member.public_modules, old_root, src, ws.root)]
         else:
-            judged = migrations.judge(ws, member, old_export, rel)
-            items = [
-                *api_diff.compare(member.public_modules, old_root, src, ws.root),
-                *judged.evidence,
-                *settings_checks.new_required_settings(old_export, member.package_dir, rel),
-            ]
+            # the static readings run while the migration verdict waits for its Django child
+            # (seconds on a large package, on the other core); leaving the pool waits for
+            # them, before the export is removed, and the migration verdict's error comes first
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                api = pool.submit(api_diff.compare, member.public_modules, old_root, src, ws.root)
+                settings = pool.submit(
+                    settings_checks.new_required_settings, old_export, member.package_dir, rel
+                )
+                judged = migrations.judge(ws, member, old_export, rel)
+                items = [*api.result(), *judged.evidence, *settings.result()]
     if not items:
         items = _code_changes(ws, member, commit, rel)
     return items, judged
