@@ -806,7 +806,7 @@ def _as_target(model, kept):
 # holds copies of its model states, which keep every object its key names (by identity)
 # alive. Operations that may change field objects in place (RenameField fixes the to_fields
 # of others; anything not Django's) empty it (_forget_views).
-_VIEWS = {}
+_VIEWS: dict = {}
 _VIEWS_KEPT = 8
 _KEEP_VIEWS = {
     name
@@ -1034,7 +1034,7 @@ def _differs(change):
 # "before" is the previous one's "after", described again otherwise. Each entry keeps its
 # key's objects, so that its ids stay those of live objects (the model state itself may
 # change in place, and let go of them).
-_MODELS = {}
+_MODELS: dict = {}
 _MODELS_KEPT = 64
 
 
