@@ -24,7 +24,7 @@ from monorel.errors import PromotionRefused
 from monorel.promoting import Proven
 from monorel_gate_support import GateIndexes, gate_indexes, write_gate_workspace
 from monorel_release_support import SharedDevpi, index_files, release_members, tree_state
-from monorel_workspaces import write_workspace
+from monorel_workspaces import commit_all, write_workspace
 
 _RELEASES = {"people-app": "1.1.0", "ledger-app": "1.0.0"}
 
@@ -203,6 +203,33 @@ def test_a_failing_suite_leaves_the_release_on_dev_and_promotes_nothing(
         assert released_people == {} and copied not in out.out
         assert "  ok build + verify people-app 1.1.0 (" in out.out
     assert indexes.password not in out.out + out.err
+
+
+def test_a_package_changed_since_its_release_is_proven_with_the_suite_it_was_released_with(
+    shared_devpi: SharedDevpi, gate_state: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    # given people-app 1.1.0 tagged, then unreleased work on top: a new function and its test
+    root = write_gate_workspace(tmp_path / "ws", gate_state)
+    people = root / "packages" / "people-app"
+    api = people / "src" / "people_app" / "api.py"
+    api.write_text(api.read_text() + "\n\ndef initials(name: str) -> str:\n    return name[:1]\n")
+    (people / "tests" / "test_initials.py").write_text(
+        "from people_app.api import initials\n\n\ndef test_initials():\n"
+        '    assert initials("ada") == "a"\n'
+    )
+    (people / "changelog.d" / "+initials.feature.md").write_text("Initials.\n")
+    commit_all(root, "people-app: initials, not released yet")
+    indexes = gate_indexes(shared_devpi, "gate-unreleased")
+
+    # when the gate runs for people-app (its 1.1.0 is built from the release tag)
+    code = main(_gate(root, indexes, "people-app"))
+    out = capsys.readouterr()
+
+    # then 1.1.0 is proven with the suite of its release (the new test is not run against a
+    # wheel without initials), and promoted
+    assert code == 0, out.err + out.out
+    assert "  ok proof: suite people-app (in parallel) (" in out.out
+    assert len(index_files(indexes.stable, "people-app")) == 2
 
 
 def test_promotion_skips_what_stable_has_and_refuses_other_bytes_under_a_version(

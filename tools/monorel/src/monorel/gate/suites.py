@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from monorel.adapters import python, uv
+from monorel import building
+from monorel.adapters import git, python, uv
 from monorel.errors import ConsumerCheckFailed
 from monorel.rehearsal import venvs
 from monorel.workspace import Member, Workspace
@@ -44,6 +45,10 @@ _TEST_TOOLS = ("pytest",)
 class Suite:
     member: Member
     from_wheel: bool  # installed from its wheel (released); else it runs from its source
+    # where the wheel was built from when that is not the working tree (the member changed
+    # since its version's release point): (repository root, commit). Its suite is the one of
+    # that commit: the tree's tests may test what is not released yet.
+    released_at: tuple[Path, str] | None = None
 
     @property
     def name(self) -> str:
@@ -61,7 +66,16 @@ def select(ws: Workspace, released: list[str]) -> list[Suite]:
                 todo.append(dependent.name)
     # A tool member (``role = "tool"``, monorel itself here) is no Django package: its wheel
     # is installed and imported with the others, its suite runs in its own CI on every change.
-    return [Suite(m, m.released) for m in ws.topological_order(sorted(wanted)) if m.role != "tool"]
+    return [
+        Suite(m, m.released, _released_at(ws, m) if m.released else None)
+        for m in ws.topological_order(sorted(wanted))
+        if m.role != "tool"
+    ]
+
+
+def _released_at(ws: Workspace, member: Member) -> tuple[Path, str] | None:
+    commit = building.release_source(ws, member).commit
+    return None if commit is None else (ws.root, commit)
 
 
 def requirements(ws: Workspace, suites: list[Suite]) -> tuple[str, ...]:
@@ -137,6 +151,12 @@ def _run_dir(suite: Suite, workdir: Path) -> Path:
     target = workdir / member.name
     skip = shutil.ignore_patterns(*_COPY_SKIP)
     package = member.package_dir.resolve()
+    source = member.path
+    if suite.released_at is not None:  # the suite as released, beside the wheel built there
+        root, commit = suite.released_at
+        rel = member.path.relative_to(root).as_posix()
+        source = git.export_tree(root, commit, rel, workdir / f"{member.name}-release-point")
+        package = (source / member.package_dir.relative_to(member.path)).resolve()
 
     def ignore(directory: str, names: list[str]) -> set[str]:
         left_out = set(skip(directory, names))
@@ -144,7 +164,7 @@ def _run_dir(suite: Suite, workdir: Path) -> Path:
             left_out.add(package.name)  # the sources: the wheel is what is tested
         return left_out
 
-    shutil.copytree(member.path, target, ignore=ignore)
+    shutil.copytree(source, target, ignore=ignore)
     return target
 
 
