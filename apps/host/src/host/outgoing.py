@@ -59,7 +59,9 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, timeout: float) -
             raise TimeoutError("the deadline passed while the answer was read")
         return response.status, answer
     except (http.client.HTTPException, OSError, ValueError) as exc:
-        if expired.is_set():
+        # the socket's own timeout (the same length, counted per read) can beat a timer
+        # thread that a busy machine runs late: past the deadline it is the deadline's too
+        if expired.is_set() or time.monotonic() >= deadline:
             raise Unreachable(f"no complete answer within {timeout:g} s") from exc
         raise Unreachable(str(getattr(exc, "reason", None) or exc)) from exc
     finally:
