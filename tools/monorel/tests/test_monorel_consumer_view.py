@@ -39,7 +39,7 @@ from monorel_consumer_support import (
     start_private_devpi,
     upload,
 )
-from monorel_release_support import SharedDevpi
+from monorel_release_support import ROOT, SharedDevpi
 
 FAKE_VERSION = "1.99.0"  # inside billing-app's accounts-app>=1.0,<2, above any real release
 
@@ -102,7 +102,11 @@ def test_a_package_page_shows_its_versions_description_changelog_and_files(
     assert " Programming Language :: Python :: 3.13 " in release
     assert f" {billing.wheel.filename} Size " in release
     assert " invoices with lines, payments taken through a pluggable payment gateway, " in release
-    assert " Changelog 1.3.0 (2026-11-25) Migrations " in release
+    # the newest changelog section, as the package's CHANGELOG.md has it
+    changelog = (ROOT / "packages" / "billing-app" / "CHANGELOG.md").read_text(encoding="utf-8")
+    newest = re.search(r"^## (.+)\n\n### (\w+)", changelog, re.M)
+    assert newest is not None
+    assert f" Changelog {newest.group(1)} {newest.group(2)} " in release
     assert "changelog.d" not in release  # nothing for developers of the monorepo
 
 
