@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,16 +184,15 @@ def _judge_package(
             judged = migrations.MigrationVerdict()
             items = [*api_diff.compare(member.public_modules, old_root, src, ws.root)]
         else:
-            # the static readings run while the migration verdict waits for its Django child
-            # (seconds on a large package, on the other core); leaving the pool waits for
-            # them, before the export is removed, and the migration verdict's error comes first
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                api = pool.submit(api_diff.compare, member.public_modules, old_root, src, ws.root)
-                settings = pool.submit(
-                    settings_checks.new_required_settings, old_export, member.package_dir, rel
-                )
-                judged = migrations.judge(ws, member, old_export, rel)
-                items = [*api.result(), *judged.evidence, *settings.result()]
+            # One after the other: CPython 3.11's ast.parse is not safe from two threads at
+            # once ("AST constructor recursion depth mismatch"), and both sides parse Python.
+            # The migration verdict first: its error is the one to report.
+            judged = migrations.judge(ws, member, old_export, rel)
+            items = [
+                *api_diff.compare(member.public_modules, old_root, src, ws.root),
+                *judged.evidence,
+                *settings_checks.new_required_settings(old_export, member.package_dir, rel),
+            ]
     if not items:
         items = _code_changes(ws, member, commit, rel)
     return items, judged
