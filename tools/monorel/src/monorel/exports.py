@@ -76,7 +76,8 @@ def _is_all(target: ast.expr) -> bool:
 def _binds_all(node: ast.stmt) -> bool:
     if isinstance(node, ast.Assign):
         return any(_is_all(t) for t in node.targets)
-    return isinstance(node, ast.AnnAssign) and _is_all(node.target)
+    # an annotation alone (``__all__: list[str]``) binds nothing
+    return isinstance(node, ast.AnnAssign) and node.value is not None and _is_all(node.target)
 
 
 def _mutates_all(node: ast.stmt) -> bool:
@@ -94,6 +95,8 @@ def _touches_all(node: ast.stmt) -> bool:
     bind their own names, and reading ``__all__`` changes nothing."""
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return False
+    if isinstance(node, ast.AnnAssign) and node.value is None:
+        return False  # an annotation alone binds nothing
     if isinstance(node, ast.Import | ast.ImportFrom):
         return any((alias.asname or alias.name) == _NAME for alias in node.names)
     for child in ast.walk(node):
